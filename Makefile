@@ -1,0 +1,64 @@
+# Two commands on a fresh machine: `make run` and `make test`. Both create .venv when missing.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/nvq_portfolio
+TEMPLATE_DIRS := templates $(wildcard */templates)
+# One test worker per core; each gets its own test database.
+PYTEST := $(BIN)/pytest -q -n auto
+
+.PHONY: run test lint format venv system-deps serve demo-data clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+venv: $(VENV)/.installed
+
+# Debian packages the app and its tests need: Pango for WeasyPrint's PDFs, poppler-utils for
+# pdftotext, which the report tests read PDFs with. Installed only when missing.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+system-deps:
+	@missing=""; \
+	ldconfig -p | grep -q 'libpango-1.0.so' || missing="$$missing libpango-1.0-0"; \
+	ldconfig -p | grep -q 'libpangoft2-1.0.so' || missing="$$missing libpangoft2-1.0-0"; \
+	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing from Debian:$$missing"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+demo-data: venv system-deps
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py loaddata units
+	$(BIN)/python manage.py seed_demo
+
+run: demo-data
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/djhtml --check $(TEMPLATE_DIRS)
+
+format: venv
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	$(BIN)/djhtml $(TEMPLATE_DIRS)
+
+# The suite runs on SQLite, then on PostgreSQL when 127.0.0.1:5432 answers.
+test: lint system-deps
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(PYTEST)
+	@if $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
+		echo "== PostgreSQL at 127.0.0.1:5432 answers: running the suite on it =="; \
+		DATABASE_URL=$(POSTGRES_URL) $(PYTEST); \
+	else \
+		echo "== PostgreSQL at 127.0.0.1:5432 does not answer: suite ran on SQLite only =="; \
+	fi
+
+clean:
+	rm -rf $(VENV) db.sqlite3 media staticfiles

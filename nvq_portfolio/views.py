@@ -1,0 +1,34 @@
+from django.contrib.auth.decorators import login_not_required
+from django.db import DatabaseError, connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from people import selectors
+
+
+def home(request):
+    """One front page with a section for each role the person holds."""
+    user = request.user
+    context = {
+        "learner_enrolments": selectors.learner_enrolments(user),
+        "caseload": selectors.caseload_for_assessor(user),
+        "iqa_enrolments": selectors.enrolments_for_iqa(user),
+        "centre": selectors.centre_counts() if user.is_centre_admin else None,
+    }
+    return render(request, "home.html", context)
+
+
+@login_not_required
+@require_GET
+@never_cache
+def healthz(request):
+    """200 when the database answers a query, 503 when it does not: for load balancers."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})

@@ -1,0 +1,79 @@
+"""Who may see or change what: the one place every view asks.
+
+Roles are per enrolment. An outsider gets 404 (they learn nothing, not even that the object
+exists); someone who may read but not change gets 403 when they try to change.
+"""
+
+from enum import StrEnum
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from .models import Enrolment, User
+
+
+class Role(StrEnum):
+    LEARNER = "learner"
+    ASSESSOR = "assessor"
+    IQA = "iqa"
+    CENTRE_ADMIN = "centre_admin"
+
+
+def enrolment_role(user, enrolment):
+    """The role `user` holds on `enrolment`, most specific first, or None for an outsider."""
+    if not user.is_authenticated:
+        return None
+    if enrolment.learner_id == user.pk:
+        return Role.LEARNER
+    if enrolment.assessor_id == user.pk:
+        return Role.ASSESSOR
+    if enrolment.iqa_id is not None and enrolment.iqa_id == user.pk:
+        return Role.IQA
+    if user.is_centre_admin:
+        return Role.CENTRE_ADMIN
+    return None
+
+
+def role_on_enrolment(user, enrolment, *, change=False, roles=frozenset(), what="record"):
+    """The user's role on the enrolment of an object: 404 for outsiders, 403 when `change` is
+    asked by a role not in `roles`. Every object's access helper comes through here."""
+    role = enrolment_role(user, enrolment)
+    if role is None:
+        raise Http404(f"No such {what}.")
+    if change and role not in roles:
+        raise PermissionDenied(f"You can read this {what} but not change it.")
+    return role
+
+
+def enrolments_visible_to(user):
+    """Every enrolment `user` holds a role on, as a queryset to filter further."""
+    enrolments = Enrolment.objects.all()
+    if user.is_centre_admin:
+        return enrolments
+    return enrolments.filter(Q(learner=user) | Q(assessor=user) | Q(iqa=user))
+
+
+def enrolment_for_user(user, pk, *, change=False):
+    """The enrolment, or 404 for outsiders; 403 when `change` and only a centre admin may."""
+    enrolment = get_object_or_404(
+        Enrolment.objects.select_related("learner", "qualification", "assessor", "iqa"), pk=pk
+    )
+    role = enrolment_role(user, enrolment)
+    if role is None:
+        raise Http404("No such enrolment.")
+    if change and not user.is_centre_admin:
+        raise PermissionDenied("Only a centre admin can change an enrolment.")
+    return enrolment
+
+
+def require_centre_admin(user):
+    if not (user.is_authenticated and user.is_centre_admin):
+        raise PermissionDenied("Only a centre admin can do this.")
+
+
+def person_for_admin(user, pk):
+    """A person's record, for centre admins only."""
+    require_centre_admin(user)
+    return get_object_or_404(User, pk=pk)

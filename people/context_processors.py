@@ -1,0 +1,39 @@
+from django.conf import settings
+from django.urls import reverse
+
+from .selectors import navigation_facts
+
+
+def navigation(request):
+    """Navigation links for the roles the signed-in person holds, and the site name."""
+    context = {
+        "site_title": settings.SITE_NAME,
+        "login_lockout_minutes": settings.LOGIN_LOCKOUT_MINUTES,
+    }
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return context
+    roles, context["notifications_unread"] = navigation_facts(user)
+    items = [("Home", reverse("home"))]
+    if "assessor" in roles:
+        items.append(("Caseload", reverse("assessments:caseload")))
+    if roles:
+        items.append(("Evidence", reverse("evidence:list")))
+    items.append(("Catalogue", reverse("criteria:qualifications")))
+    if roles & {"assessor", "iqa", "centre_admin"}:
+        items.append(("Enrolments", reverse("people:enrolments")))
+    if "centre_admin" in roles:
+        items.append(("People", reverse("people:people")))
+        items.append(("Import enrolments", reverse("people:import_enrolments")))
+    path = request.path
+    context["nav_items"] = [
+        {
+            "label": label,
+            "url": url,
+            "current": path == url or (url != "/" and path.startswith(url)),
+        }
+        for label, url in items
+    ]
+    labels = {"learner": "learner", "assessor": "assessor", "iqa": "IQA", "centre_admin": "admin"}
+    context["nav_roles"] = [labels[role] for role in labels if role in roles]
+    return context

@@ -1,0 +1,130 @@
+"""Demo people, enrolments and portfolios for `make run`, screenshots and benchmarks.
+
+Idempotent: it creates what is missing and leaves everything else as it finds it, so running
+it twice changes nothing (a password someone changed stays changed).
+"""
+
+import datetime
+import random
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.test.utils import override_settings
+from django.utils import timezone
+
+from assessments.demo import seed_demo_assessments
+from criteria.models import Qualification, Unit
+from evidence.demo import seed_demo_evidence
+from people.models import Enrolment, User
+from people.services import enrolment_create
+
+DEMO_PASSWORD = "portfolio-demo-2026"
+L3_QUALIFICATION = "ocr-l3-nvq-diploma-business-admin"
+L3_UNIT = "a-601-2550"
+
+# username, first name, last name, what they do in the demo
+DEMO_PEOPLE = [
+    ("learner", "Priya", "Shah", "learner on the Level 3 diploma"),
+    ("learner2", "Tom", "Walker", "second learner on the Level 3 diploma"),
+    ("assessor", "Sarah", "Jones", "assessor of both learners"),
+    ("iqa", "David", "Okafor", "internal quality assurer of both learners"),
+    ("eqa", "Helen", "Price", "external quality assurer from the awarding body"),
+    ("admin", "Mark", "Ellis", "centre admin (and Django admin)"),
+]
+FIRST_NAMES = ["Aisha", "Ben", "Chloe", "Dan", "Ella", "Femi", "Grace", "Harry", "Isla", "Jack"]
+LAST_NAMES = ["Brown", "Clarke", "Davies", "Evans", "Hughes", "Khan", "Patel", "Roberts", "Wood"]
+
+
+class Command(BaseCommand):
+    help = "Create the demo users and enrolments (idempotent). Prints the demo logins."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--learners",
+            type=int,
+            default=2,
+            help="How many learners in all (at least 2); extra ones are learner3, learner4...",
+        )
+        parser.add_argument("--seed", type=int, default=2550, help="Seed for generated names.")
+
+    def handle(self, *args, learners, seed, **options):
+        if learners < 2:
+            raise CommandError("--learners must be at least 2 (learner and learner2).")
+        if not Unit.objects.filter(slug=L3_UNIT).exists():
+            call_command("loaddata", "units", verbosity=0)
+        # The demo's notices stay in the app: emailing made-up addresses helps nobody.
+        quiet_mail = override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend")
+        with quiet_mail, transaction.atomic():
+            created = seed_demo(learners=learners, seed=seed)
+        self.stdout.write(f"Demo data ready ({created} new records).")
+        self.stdout.write(f"Demo logins at /accounts/login/, password for all: {DEMO_PASSWORD}")
+        for username, first, last, role in DEMO_PEOPLE:
+            self.stdout.write(f"  {username:<9} {first} {last}, {role}")
+
+
+def _person(username, first_name, last_name, **flags):
+    user, created = User.objects.get_or_create(
+        username=username,
+        defaults={
+            "first_name": first_name,
+            "last_name": last_name,
+            "email": f"{username}@demo.nvq-portfolio.test",
+            **flags,
+        },
+    )
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    return user, created
+
+
+def seed_demo(*, learners=2, seed=2550):
+    """Create what is missing of the demo; return how many records were new."""
+    rng = random.Random(seed)
+    new = 0
+    people = {}
+    for username, first, last, _ in DEMO_PEOPLE:
+        flags = (
+            {"is_centre_admin": True, "is_staff": True, "is_superuser": True}
+            if username == "admin"
+            else {}
+        )
+        people[username], created = _person(username, first, last, **flags)
+        new += created
+    learner_people = [people["learner"], people["learner2"]]
+    for number in range(3, learners + 1):
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        person, created = _person(f"learner{number}", first, last)
+        learner_people.append(person)
+        new += created
+
+    qualification = Qualification.objects.get(code=L3_QUALIFICATION)
+    unit = Unit.objects.get(slug=L3_UNIT)
+    enrolled = set(
+        Enrolment.objects.filter(qualification=qualification).values_list("learner_id", flat=True)
+    )
+    term_start = datetime.date(2026, 9, 7)
+    for index, learner in enumerate(learner_people):
+        if learner.pk in enrolled:
+            continue
+        start = term_start - datetime.timedelta(weeks=rng.randint(0, 20) if index > 1 else index)
+        enrolment_create(
+            learner=learner,
+            qualification=qualification,
+            units=[unit],
+            assessor=people["assessor"],
+            iqa=people["iqa"],
+            start_date=start,
+            planned_end_date=start + datetime.timedelta(weeks=52),
+        )
+        new += 1
+    enrolments = {
+        e.learner.username: e
+        for e in Enrolment.objects.filter(
+            qualification=qualification, learner__username__in=["learner", "learner2"]
+        ).select_related("learner", "assessor")
+    }
+    new += seed_demo_evidence(enrolments, today=timezone.localdate())
+    new += seed_demo_assessments(enrolments, today=timezone.localdate())
+    return new

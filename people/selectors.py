@@ -1,0 +1,142 @@
+"""Reads about people and enrolments, shaped for the pages that show them."""
+
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+
+from criteria.models import Qualification
+
+from .access import enrolments_visible_to
+from .models import Enrolment, User
+
+
+def navigation_facts(user):
+    """The roles `user` holds and how many notices they have not read: one query per page."""
+    facts = (
+        User.objects.filter(pk=user.pk)
+        .annotate(
+            learner=Exists(Enrolment.objects.filter(learner=OuterRef("pk"))),
+            assessor=Exists(Enrolment.objects.filter(assessor=OuterRef("pk"))),
+            iqa=Exists(Enrolment.objects.filter(iqa=OuterRef("pk"))),
+            # Reverse relation, so people need not import the notifications app.
+            unread=Count("notifications", filter=Q(notifications__read_at__isnull=True)),
+        )
+        .values("learner", "assessor", "iqa", "unread")
+        .get()
+    )
+    roles = {role for role in ("learner", "assessor", "iqa") if facts[role]}
+    if user.is_centre_admin:
+        roles.add("centre_admin")
+    return roles, facts["unread"]
+
+
+def enrolments_for_list(user):
+    """Enrolments `user` may see, with the people, qualification and units a list shows."""
+    return (
+        enrolments_visible_to(user)
+        .select_related("learner", "qualification", "assessor", "iqa")
+        .prefetch_related("units")
+    )
+
+
+def learner_enrolments(user):
+    return enrolments_for_list(user).filter(learner=user)
+
+
+def caseload_for_assessor(user):
+    return enrolments_for_list(user).filter(assessor=user)
+
+
+def enrolments_for_iqa(user):
+    return enrolments_for_list(user).filter(iqa=user)
+
+
+def centre_counts():
+    """Headline numbers for a centre admin's home page."""
+    people = User.objects.aggregate(
+        people=Count("pk", filter=Q(is_active=True)),
+        admins=Count("pk", filter=Q(is_active=True, is_centre_admin=True)),
+    )
+    enrolments = Enrolment.objects.aggregate(
+        total=Count("pk"),
+        **{status: Count("pk", filter=Q(status=status)) for status in Enrolment.Status.values},
+    )
+    return {"people": people, "enrolments": enrolments}
+
+
+def _name_matches(prefix, query):
+    """A condition matching every word of `query` in a person's names, username or email."""
+    condition = Q()
+    for word in query.split():
+        condition &= (
+            Q(**{f"{prefix}first_name__icontains": word})
+            | Q(**{f"{prefix}last_name__icontains": word})
+            | Q(**{f"{prefix}username__icontains": word})
+            | Q(**{f"{prefix}email__icontains": word})
+        )
+    return condition
+
+
+def enrolments_matching(user, *, status="", qualification=None, assessor=None, query=""):
+    """The enrolment list: what `user` may see, narrowed by the list's filters."""
+    enrolments = enrolments_for_list(user)
+    if status:
+        enrolments = enrolments.filter(status=status)
+    if qualification is not None:
+        enrolments = enrolments.filter(qualification=qualification)
+    if assessor is not None:
+        enrolments = enrolments.filter(assessor=assessor)
+    if query:
+        enrolments = enrolments.filter(_name_matches("learner__", query))
+    return enrolments
+
+
+def assessors_visible_to(user):
+    """People who assess at least one enrolment `user` may see: the list's assessor filter."""
+    visible = enrolments_visible_to(user).values("assessor")
+    return User.objects.filter(pk__in=visible)
+
+
+def qualifications_for_choice():
+    return Qualification.objects.all()
+
+
+def people_for_choice():
+    """Active people, for choosing a learner, assessor or IQA."""
+    return User.objects.filter(is_active=True)
+
+
+def _enrolment_count(role):
+    """How many enrolments name the outer person in `role`, as a subquery.
+
+    Three joined Counts would multiply rows (an assessor who is also an IQA for a hundred
+    learners makes ten thousand); a subquery per role counts each once, still in one query.
+    """
+    counts = (
+        Enrolment.objects.filter(**{role: OuterRef("pk")})
+        .order_by()
+        .values(role)
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(counts), 0)
+
+
+def people_for_list(*, query=""):
+    """Everyone, with how many enrolments they hold as learner, assessor and IQA."""
+    people = User.objects.annotate(
+        learner_count=_enrolment_count("learner"),
+        assessor_count=_enrolment_count("assessor"),
+        iqa_count=_enrolment_count("iqa"),
+    )
+    if query:
+        people = people.filter(_name_matches("", query))
+    return people
+
+
+def enrolments_of_person(person):
+    """Every enrolment `person` holds a role on, for their page; a centre admin reads it."""
+    return (
+        Enrolment.objects.filter(Q(learner=person) | Q(assessor=person) | Q(iqa=person))
+        .select_related("learner", "qualification", "assessor", "iqa")
+        .prefetch_related("units")
+    )

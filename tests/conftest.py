@@ -1,0 +1,85 @@
+"""Shared fixtures: the real catalogue, and named people with obvious roles.
+
+alice is a learner and bob another learner; carol assesses alice, dave assesses bob;
+erin is the internal quality assurer for both; frank is a centre admin. Each learner is
+enrolled on the OCR Level 3 diploma with unit A/601/2550 from the `units` fixture.
+"""
+
+import pytest
+from django.core.management import call_command
+
+from criteria.models import Qualification, Unit
+
+from .factories import EnrolmentFactory, UserFactory
+
+L3_QUALIFICATION = "ocr-l3-nvq-diploma-business-admin"
+L3_UNIT = "a-601-2550"
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    """Every test writes files under its own temporary MEDIA_ROOT and hashes passwords fast."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def catalogue(db):
+    call_command("loaddata", "units", verbosity=0)
+    return Unit.objects.get(slug=L3_UNIT)
+
+
+@pytest.fixture
+def unit(catalogue):
+    return catalogue
+
+
+@pytest.fixture
+def qualification(catalogue):
+    return Qualification.objects.get(code=L3_QUALIFICATION)
+
+
+@pytest.fixture
+def alice(db):
+    return UserFactory(username="alice", first_name="Alice", last_name="Archer")
+
+
+@pytest.fixture
+def bob(db):
+    return UserFactory(username="bob", first_name="Bob", last_name="Baker")
+
+
+@pytest.fixture
+def carol(db):
+    return UserFactory(username="carol", first_name="Carol", last_name="Carter")
+
+
+@pytest.fixture
+def dave(db):
+    return UserFactory(username="dave", first_name="Dave", last_name="Dixon")
+
+
+@pytest.fixture
+def erin(db):
+    return UserFactory(username="erin", first_name="Erin", last_name="Evans")
+
+
+@pytest.fixture
+def frank(db):
+    return UserFactory(
+        username="frank", first_name="Frank", last_name="Foster", is_centre_admin=True
+    )
+
+
+@pytest.fixture
+def alice_enrolment(alice, carol, erin, qualification, unit):
+    return EnrolmentFactory(
+        learner=alice, assessor=carol, iqa=erin, qualification=qualification, units=[unit]
+    )
+
+
+@pytest.fixture
+def bob_enrolment(bob, dave, erin, qualification, unit):
+    return EnrolmentFactory(
+        learner=bob, assessor=dave, iqa=erin, qualification=qualification, units=[unit]
+    )
