@@ -1,0 +1,39 @@
+"""The one place that decides who may see or change an evidence item or its files."""
+
+from django.shortcuts import get_object_or_404
+
+from people.access import Role, role_on_enrolment
+
+from .models import EvidenceFile, EvidenceItem
+
+# Who may change what, by role on the item's enrolment. Everyone else with a role may read.
+LEARNER_CHANGES = {Role.LEARNER}
+MAPPING_CHANGES = {Role.LEARNER, Role.ASSESSOR}
+# Marks "whoever owns the item": the learner for their evidence, the assessor for their records.
+OWNER = object()
+
+
+def evidence_item_for_user(user, pk, *, change=False, roles=LEARNER_CHANGES):
+    """The item, or 404 for outsiders; 403 when `change` and the user's role is not in `roles`."""
+    item = get_object_or_404(
+        EvidenceItem.objects.select_related(
+            "enrolment__learner",
+            "enrolment__assessor",
+            "enrolment__iqa",
+            "enrolment__qualification",
+        ),
+        pk=pk,
+    )
+    if roles is OWNER:
+        roles = {Role.ASSESSOR} if item.is_assessor_record else LEARNER_CHANGES
+    item.viewer_role = role_on_enrolment(
+        user, item.enrolment, change=change, roles=roles, what="evidence item"
+    )
+    return item
+
+
+def evidence_file_for_user(user, pk):
+    """A stored file, for anyone who may read its item; 404 for everyone else."""
+    evidence_file = get_object_or_404(EvidenceFile.objects.select_related("item__enrolment"), pk=pk)
+    role_on_enrolment(user, evidence_file.item.enrolment, what="file")
+    return evidence_file

@@ -1,0 +1,52 @@
+from django import forms
+
+from .models import EvidenceItem
+from .services import DECLARATION
+
+
+class EvidenceItemForm(forms.ModelForm):
+    class Meta:
+        model = EvidenceItem
+        fields = ["title", "activity_date", "evidence_type", "assessment_method", "description"]
+        widgets = {
+            "activity_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "description": forms.Textarea(attrs={"rows": 4}),
+        }
+        help_texts = {
+            "title": "A short name your assessor will recognise, e.g. “Complaints log, March”.",
+            "description": "What the evidence is and what it shows about your work.",
+        }
+
+
+class TypedEvidenceForm(forms.Form):
+    """The sections of one typed-evidence template as form fields."""
+
+    def __init__(self, *args, template, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.template = template
+        for section in template.sections:
+            widget = forms.Textarea(attrs={"rows": 4}) if section.long else forms.TextInput()
+            self.fields[section.key] = forms.CharField(
+                label=section.label,
+                help_text=section.help,
+                required=section.required,
+                widget=widget,
+                max_length=20_000,
+            )
+
+
+class SubmitForm(forms.Form):
+    declaration = forms.BooleanField(
+        label=DECLARATION,
+        required=True,
+        error_messages={"required": "Tick the declaration to confirm this is your own work."},
+    )
+
+
+class AssessorMappingForm(forms.Form):
+    target = forms.ChoiceField(label="Criterion or sub-part")
+    note = forms.CharField(label="How the item shows it", max_length=500, required=False)
+
+    def __init__(self, *args, targets, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].choices = [("", "Choose…"), *targets]

@@ -1,0 +1,49 @@
+"""The learner's progress dashboard and the evidence list. Each reads: load, authorise, render."""
+
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from assessments.selectors import met_ids_for_enrolment
+from people import selectors as people_selectors
+from people.access import Role, enrolment_for_user, enrolment_role
+
+from . import selectors
+from .forms_filters import EvidenceFilterForm
+
+PAGE_SIZE = 25
+
+
+def progress(request, enrolment_pk):
+    enrolment = enrolment_for_user(request.user, enrolment_pk)
+    met_criterion_ids, met_part_ids = met_ids_for_enrolment(enrolment)
+    return render(
+        request,
+        "evidence/progress.html",
+        {
+            "enrolment": enrolment,
+            "is_learner": enrolment_role(request.user, enrolment) == Role.LEARNER,
+            "units": selectors.coverage_for_enrolment(
+                enrolment, met_criterion_ids=met_criterion_ids, met_part_ids=met_part_ids
+            ),
+        },
+    )
+
+
+def item_list(request):
+    form = EvidenceFilterForm(request.GET, user=request.user)
+    page = page_range = None
+    if form.is_valid():
+        items = selectors.evidence_items_for_list(request.user, form.filters())
+        page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+        page_range = page.paginator.get_elided_page_range(page.number)
+    return render(
+        request,
+        "evidence/item_list.html",
+        {
+            "form": form,
+            "page": page,
+            "page_range": page_range,
+            "show_learner": selectors.sees_other_learners(request.user),
+            "own_enrolments": people_selectors.learner_enrolments(request.user),
+        },
+    )

@@ -1,0 +1,333 @@
+"""Changes to evidence items: the only place their rules are written.
+
+Views, commands and seed_demo call these functions; each validates before it writes and
+writes inside one transaction, so refused input leaves nothing half-written.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from criteria.models import AssessmentCriterion
+from notifications.models import Notification
+from notifications.services import notify
+
+from .models import EvidenceFile, EvidenceItem, EvidenceMapping, EvidenceVersion
+from .typed import typed_content_validate, typed_template
+
+DECLARATION = (
+    "I confirm that this evidence is my own work, that it is a true record of what I did, "
+    "and that anyone named in it agreed to be named."
+)
+EDITABLE_FIELDS = {
+    "title",
+    "description",
+    "activity_date",
+    "evidence_type",
+    "assessment_method",
+    "template",
+    "typed_content",
+}
+
+
+def _require_learner(item_or_enrolment, by):
+    enrolment = getattr(item_or_enrolment, "enrolment", item_or_enrolment)
+    if by.pk != enrolment.learner_id:
+        raise ValidationError("Only the learner can do this with their evidence.")
+
+
+def _require_draft(item):
+    if item.status != EvidenceItem.Status.DRAFT:
+        raise ValidationError(
+            f"This item is {item.get_status_display().lower()}, so it cannot be changed. "
+            "Revise it to start a new version."
+        )
+
+
+def require_file_changes_allowed(item, by):
+    """Files change on a learner's draft, by the learner; or on an assessor's own record, by the
+    assessor, until the learner acknowledges it (then it is what the learner agreed to)."""
+    if item.is_assessor_record:
+        if by.pk != item.enrolment.assessor_id:
+            raise ValidationError("Only the assessor changes the files of their own record.")
+        if item.acknowledged_at is not None:
+            raise ValidationError(
+                "The learner has acknowledged this record, so its files can no longer change."
+            )
+        return
+    _require_learner(item, by)
+    _require_draft(item)
+
+
+def _check_activity_date(activity_date):
+    if activity_date and activity_date > timezone.localdate():
+        raise ValidationError(
+            {"activity_date": "The date of the activity cannot be in the future."}
+        )
+
+
+def criteria_open_to(enrolment):
+    """Criteria that evidence on this enrolment may be mapped to: its units, criteria loaded."""
+    return AssessmentCriterion.objects.filter(
+        outcome__unit__enrolled_units__enrolment=enrolment,
+        outcome__unit__criteria_complete=True,
+    )
+
+
+@transaction.atomic
+def evidence_item_create(
+    *,
+    enrolment,
+    by,
+    title,
+    activity_date,
+    evidence_type,
+    assessment_method,
+    description="",
+    template="",
+    typed_content=None,
+):
+    _require_learner(enrolment, by)
+    _check_activity_date(activity_date)
+    chosen = typed_template(template)
+    if chosen is not None and chosen.author != "learner":
+        raise ValidationError(f"“{chosen.name}” is the assessor’s record, not yours to add.")
+    typed_content = typed_content_validate(
+        template_key=template, content=typed_content or {}, enrolment=enrolment
+    )
+    item = EvidenceItem(
+        enrolment=enrolment,
+        created_by=by,
+        title=title,
+        description=description,
+        activity_date=activity_date,
+        evidence_type=evidence_type,
+        assessment_method=assessment_method,
+        template=template,
+        typed_content=typed_content,
+    )
+    item.full_clean()
+    item.save()
+    return item
+
+
+@transaction.atomic
+def evidence_item_update(*, item, by, **fields):
+    unknown = set(fields) - EDITABLE_FIELDS
+    if unknown:
+        raise TypeError(f"evidence_item_update() cannot change {', '.join(sorted(unknown))}")
+    _require_learner(item, by)
+    item = EvidenceItem.objects.select_for_update().get(pk=item.pk)
+    _require_draft(item)
+    _check_activity_date(fields.get("activity_date"))
+    for name, value in fields.items():
+        setattr(item, name, value)
+    item.typed_content = typed_content_validate(
+        template_key=item.template, content=item.typed_content, enrolment=item.enrolment
+    )
+    item.full_clean()
+    item.save()
+    return item
+
+
+@transaction.atomic
+def evidence_item_delete(*, item, by):
+    """Delete a draft that was never submitted, with its files; submitted work is never lost."""
+    _require_learner(item, by)
+    item = EvidenceItem.objects.select_for_update().get(pk=item.pk)
+    _require_draft(item)
+    if item.versions.exists():
+        raise ValidationError(
+            "This item has been submitted before, so it stays in your portfolio. "
+            "You can change it and submit a new version instead."
+        )
+    stored = list(item.files.values_list("file", flat=True))
+    item.mappings.all().delete()
+    item.files.all().delete()
+    item.delete()
+    storage = EvidenceFile._meta.get_field("file").storage
+    transaction.on_commit(lambda: [storage.delete(name) for name in stored])
+
+
+def _mapping_snapshot(item):
+    mappings = item.mappings.select_related("criterion__outcome__unit", "part", "added_by")
+    return [
+        {
+            "unit": mapping.criterion.outcome.unit.reference or mapping.criterion.outcome.unit.slug,
+            "code": mapping.code,
+            "text": mapping.part.text if mapping.part_id else mapping.criterion.text,
+            "note": mapping.note,
+            "added_by": mapping.added_by.username,
+            "added_by_assessor": mapping.added_by_assessor,
+        }
+        for mapping in mappings
+    ]
+
+
+@transaction.atomic
+def evidence_submit(*, item, by, declaration):
+    """Freeze the working copy as the next version, with the learner's declaration."""
+    _require_learner(item, by)
+    item = EvidenceItem.objects.select_for_update().get(pk=item.pk)
+    _require_draft(item)
+    problems = []
+    current_files = list(item.files.filter(removed_at__isnull=True))
+    if not current_files and not item.typed_content and not item.description.strip():
+        problems.append("Add a file, typed evidence or a description before submitting.")
+    if not item.mappings.exists():
+        problems.append("Map the item to at least one criterion before submitting.")
+    if declaration is not True:
+        problems.append("Confirm the declaration that this is your own work to submit it.")
+    if problems:
+        raise ValidationError(problems)
+    now = timezone.now()
+    version = EvidenceVersion.objects.create(
+        item=item,
+        number=item.versions.count() + 1,
+        title=item.title,
+        description=item.description,
+        activity_date=item.activity_date,
+        evidence_type=item.evidence_type,
+        assessment_method=item.assessment_method,
+        template=item.template,
+        typed_content=item.typed_content,
+        mappings=_mapping_snapshot(item),
+        declaration=DECLARATION,
+        declared_by=by,
+        declared_at=now,
+    )
+    version.files.set(current_files)
+    item.status = EvidenceItem.Status.SUBMITTED
+    item.submitted_at = now
+    item.save(update_fields=["status", "submitted_at", "updated_at"])
+    notify(
+        recipient=item.enrolment.assessor,
+        kind=Notification.Kind.ITEM_SUBMITTED,
+        message=f"{by.display_name} submitted “{item.title}”",
+        url=item.get_absolute_url(),
+    )
+    return version
+
+
+@transaction.atomic
+def evidence_revise(*, item, by):
+    """Make a submitted item a draft again; its submitted versions stay as they were."""
+    _require_learner(item, by)
+    item = EvidenceItem.objects.select_for_update().get(pk=item.pk)
+    revisable = {EvidenceItem.Status.SUBMITTED, EvidenceItem.Status.NEEDS_MORE_WORK}
+    if item.status not in revisable:
+        raise ValidationError(
+            f"This item is {item.get_status_display().lower()}; "
+            "it can be revised only once submitted and before your assessor accepts it."
+        )
+    item.status = EvidenceItem.Status.DRAFT
+    item.save(update_fields=["status", "updated_at"])
+    # The evidence may change, so the assessor decides every mapping again on resubmission.
+    item.mappings.update(
+        decision=EvidenceMapping.Decision.PENDING,
+        decision_comment="",
+        decided_by=None,
+        decided_at=None,
+    )
+    return item
+
+
+def _mapping_target(item, *, criterion, part):
+    """Check a criterion or sub-part may carry evidence of this item; return (criterion, part)."""
+    if part is not None:
+        criterion = part.criterion
+    if criterion is None:
+        raise ValidationError("Choose a criterion or sub-part to map to.")
+    if not criteria_open_to(item.enrolment).filter(pk=criterion.pk).exists():
+        raise ValidationError(
+            f"Criterion {criterion.code} is not in a unit of this enrolment, so evidence "
+            "cannot be mapped to it."
+        )
+    if part is None and criterion.parts.exists():
+        letters = ", ".join(criterion.parts.values_list("letter", flat=True))
+        raise ValidationError(
+            f"Criterion {criterion.code} has sub-parts ({letters}); map to each part it shows."
+        )
+    return criterion, part
+
+
+@transaction.atomic
+def evidence_mapping_add(*, item, by, criterion=None, part=None, note="", as_assessor=False):
+    if as_assessor:
+        if by.pk != item.enrolment.assessor_id:
+            raise ValidationError("Only the learner's assessor can add an assessor's mapping.")
+    else:
+        _require_learner(item, by)
+        _require_draft(item)
+    criterion, part = _mapping_target(item, criterion=criterion, part=part)
+    duplicate = item.mappings.filter(criterion=criterion, part=part)
+    if duplicate.exists():
+        code = part.code if part else criterion.code
+        raise ValidationError(f"This item is already mapped to {code}.")
+    mapping = EvidenceMapping(
+        item=item,
+        criterion=criterion,
+        part=part,
+        note=note.strip(),
+        added_by=by,
+        added_by_assessor=as_assessor,
+    )
+    mapping.full_clean()
+    mapping.save()
+    return mapping
+
+
+@transaction.atomic
+def evidence_mappings_set(*, item, by, targets):
+    """Make the learner's own mappings of a draft exactly `targets`: [(criterion, part, note)].
+
+    Assessors' mappings are theirs and stay. Every target is checked before anything changes.
+    """
+    _require_learner(item, by)
+    item = (
+        EvidenceItem.objects.select_for_update(of=("self",))
+        .select_related("enrolment")
+        .get(pk=item.pk)
+    )
+    _require_draft(item)
+    wanted = {}
+    problems = []
+    for criterion, part, note in targets:
+        try:
+            criterion, part = _mapping_target(item, criterion=criterion, part=part)
+        except ValidationError as error:
+            problems.extend(error.messages)
+            continue
+        wanted[(criterion.pk, part.pk if part else None)] = (criterion, part, note.strip())
+    if problems:
+        raise ValidationError(problems)
+    own = {(m.criterion_id, m.part_id): m for m in item.mappings.filter(added_by_assessor=False)}
+    assessors = set(item.mappings.filter(added_by_assessor=True).values_list("criterion", "part"))
+    for key, mapping in own.items():
+        if key not in wanted:
+            mapping.delete()
+    for key, (criterion, part, note) in wanted.items():
+        if key in own:
+            if own[key].note != note:
+                own[key].note = note
+                own[key].full_clean()
+                own[key].save(update_fields=["note"])
+        elif key not in assessors:
+            mapping = EvidenceMapping(
+                item=item, criterion=criterion, part=part, note=note, added_by=by
+            )
+            mapping.full_clean()
+            mapping.save()
+    return item
+
+
+@transaction.atomic
+def evidence_mapping_remove(*, mapping, by):
+    item = mapping.item
+    if mapping.added_by_assessor:
+        if by.pk != item.enrolment.assessor_id:
+            raise ValidationError("Only the assessor can remove a mapping the assessor added.")
+    else:
+        _require_learner(item, by)
+        _require_draft(item)
+    mapping.delete()

@@ -1,0 +1,188 @@
+"""Adding files to evidence and taking them out: the only place these rules are written.
+
+A file is checked (size, then what its bytes really are) before a byte is stored, hashed a
+chunk at a time, and stored under a generated name through Django's storage API, so refused
+files leave nothing behind and a later change can move storage to an object store.
+"""
+
+import hashlib
+import unicodedata
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+from django.db import transaction
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+
+from .models import EvidenceFile, EvidenceItem
+from .services import require_file_changes_allowed
+from .sniffing import sniff
+
+MAX_NAME_LENGTH = EvidenceFile._meta.get_field("original_name").max_length
+MAX_STORED_NAME_LENGTH = EvidenceFile._meta.get_field("file").max_length
+# Longer than any real extension: "report.final version" has no extension to keep.
+MAX_EXTENSION_LENGTH = 10
+# Characters Windows refuses in file names; replaced so a download saves under the same name.
+UNSAFE_NAME_CHARACTERS = str.maketrans(dict.fromkeys('<>:"/\\|?*', "_"))
+
+
+def safe_file_name(name):
+    """The learner's own name for a file, fit to show and to offer back on download."""
+    name = unicodedata.normalize("NFC", str(name or ""))
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    # Category C: control and format characters, including the right-to-left override that
+    # can make "report_fdp.exe" look like "report_exe.pdf".
+    name = "".join(c for c in name if not unicodedata.category(c).startswith("C"))
+    name = " ".join(name.translate(UNSAFE_NAME_CHARACTERS).split())
+    stem, dot, extension = name.rpartition(".")
+    if not dot or len(extension) > MAX_EXTENSION_LENGTH or not extension.strip():
+        stem, extension = name, ""
+    # Leading dots would hide the file on Linux and Mac; trailing ones vanish on Windows.
+    stem = stem.strip(". ") or "file"
+    extension = extension.strip(". ")
+    suffix = f".{extension}" if extension else ""
+    return stem[: MAX_NAME_LENGTH - len(suffix)].rstrip(". ") + suffix
+
+
+def max_file_size_text():
+    """The limit on one file, in MB as people say it: "100 MB"."""
+    limit = settings.EVIDENCE_MAX_FILE_SIZE
+    megabytes = limit / (1024 * 1024)
+    if megabytes < 1:
+        return filesizeformat(limit)
+    return f"{megabytes:.0f} MB" if megabytes == int(megabytes) else f"{megabytes:.1f} MB"
+
+
+def size_limit_message():
+    return f"It is larger than the limit of {max_file_size_text()} a file."
+
+
+class FileSizeLimitHandler(FileUploadHandler):
+    """Drops a file from the request body as soon as it passes the limit.
+
+    Without it Django would write all of an oversized upload to a temporary file before the
+    service could refuse it. The names it dropped are in `too_large`, for the per-file answer.
+    """
+
+    def __init__(self, request=None):
+        super().__init__(request)
+        self.limit = settings.EVIDENCE_MAX_FILE_SIZE
+        self.too_large = []
+        self.received = 0
+
+    def new_file(self, *args, **kwargs):
+        super().new_file(*args, **kwargs)
+        self.received = 0
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        if self.received > self.limit:
+            self.too_large.append(safe_file_name(self.file_name))
+            raise SkipFile
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
+
+
+def _check_size(size):
+    if size <= 0:
+        raise ValidationError("It is empty: there is nothing in the file to upload.")
+    if size > settings.EVIDENCE_MAX_FILE_SIZE:
+        raise ValidationError(size_limit_message())
+
+
+def _measure(upload):
+    """Size and SHA-256 of the upload, read a chunk at a time (never whole into memory)."""
+    digest = hashlib.sha256()
+    size = 0
+    for chunk in upload.chunks():
+        digest.update(chunk)
+        size += len(chunk)
+    upload.seek(0)
+    return size, digest.hexdigest()
+
+
+def earlier_copy(evidence_file):
+    """The first current file with the same bytes on any item of the same enrolment, or None."""
+    return (
+        EvidenceFile.objects.filter(
+            item__enrolment_id=evidence_file.item.enrolment_id,
+            sha256=evidence_file.sha256,
+            removed_at__isnull=True,
+        )
+        .exclude(pk=evidence_file.pk)
+        .select_related("item")
+        .order_by("uploaded_at", "pk")
+        .first()
+    )
+
+
+def evidence_file_add(*, item, upload, by):
+    """Check, hash and store one uploaded file; return (file, earlier copy or None).
+
+    The bytes are stored before the row is written, outside the transaction so the item is not
+    locked while a large file is copied; if anything after that fails, they are deleted.
+    """
+    require_file_changes_allowed(item, by)
+    original_name = safe_file_name(upload.name)
+    _check_size(upload.size)
+    sniffed = sniff(upload, original_name)
+    if sniffed.refusal:
+        raise ValidationError(sniffed.refusal)
+    size, sha256 = _measure(upload)
+    _check_size(size)
+    evidence_file = EvidenceFile(
+        item=item,
+        original_name=original_name,
+        size=size,
+        sha256=sha256,
+        content_type=sniffed.file_type.content_type,
+        uploaded_by=by,
+    )
+    storage = evidence_file.file.storage
+    # Named before saving, so that bytes half-written by a failed save can be found and deleted.
+    name = evidence_file.file.field.generate_filename(evidence_file, original_name)
+    try:
+        evidence_file.file = storage.save(name, upload, max_length=MAX_STORED_NAME_LENGTH)
+        with transaction.atomic():
+            # Submitting locks the item too, so a file cannot slip into a submitted version.
+            locked = EvidenceItem.objects.select_for_update(of=("self",)).select_related(
+                "enrolment"
+            )
+            require_file_changes_allowed(locked.get(pk=item.pk), by)
+            evidence_file.full_clean()
+            evidence_file.save()
+            duplicate = earlier_copy(evidence_file)
+    except BaseException:
+        storage.delete(evidence_file.file.name or name)
+        raise
+    return evidence_file, duplicate
+
+
+@transaction.atomic
+def evidence_file_remove(*, evidence_file, by):
+    """Take a file out of an item's working copy.
+
+    A file that was in a submitted version stays, marked removed, because that version still
+    shows it; one that was never submitted is deleted with its bytes.
+    """
+    item = (
+        EvidenceItem.objects.select_for_update(of=("self",))
+        .select_related("enrolment")
+        .get(pk=evidence_file.item_id)
+    )
+    require_file_changes_allowed(item, by)
+    evidence_file = EvidenceFile.objects.select_for_update().get(pk=evidence_file.pk)
+    if evidence_file.removed_at is not None:
+        raise ValidationError("This file was already taken out of the item.")
+    if evidence_file.versions.exists():
+        evidence_file.removed_at = timezone.now()
+        evidence_file.save(update_fields=["removed_at"])
+        return evidence_file
+    name, storage = evidence_file.file.name, evidence_file.file.storage
+    evidence_file.delete()
+    # Only once the row is surely gone: a rolled-back removal must still find its bytes.
+    transaction.on_commit(lambda: storage.delete(name))
+    return evidence_file
