@@ -1,0 +1,51 @@
+"""Downloads of the coverage report (PDF) and the criteria-by-evidence matrix (CSV).
+
+Anyone with a role on the enrolment may download them: the learner, their assessor, their IQA
+and centre admins. Each view reads: load, authorise, choose the unit, build, send.
+"""
+
+from django.http import HttpResponse, HttpResponseNotFound
+from django.utils.cache import patch_cache_control
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_safe
+
+from people.access import enrolment_for_user
+
+from . import reports
+
+
+@require_safe
+def coverage_pdf(request, enrolment_pk):
+    return _download(request, enrolment_pk, "pdf")
+
+
+@require_safe
+def matrix_csv(request, enrolment_pk):
+    return _download(request, enrolment_pk, "csv")
+
+
+RENDERERS = {
+    "pdf": (reports.render_coverage_pdf, "application/pdf"),
+    "csv": (reports.render_matrix_csv, "text/csv; charset=utf-8"),
+}
+
+
+def _download(request, enrolment_pk, kind):
+    enrolment = enrolment_for_user(request.user, enrolment_pk)
+    unit = None
+    if request.GET.get("unit"):
+        try:
+            unit = reports.unit_on_enrolment(enrolment, request.GET["unit"])
+        except reports.UnitNotOnEnrolment as error:
+            # Only people with a role on the enrolment get this far, so naming its units is safe.
+            return HttpResponseNotFound(str(error), content_type="text/plain; charset=utf-8")
+    report = reports.coverage_report(enrolment=enrolment, unit=unit)
+    render, content_type = RENDERERS[kind]
+    response = HttpResponse(render(report), content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=report.filename(kind)
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    # Training centres share computers: keep learners' records out of the browser's cache.
+    patch_cache_control(response, private=True, no_store=True)
+    return response

@@ -1,0 +1,31 @@
+"""Notices to people about their portfolio work, shown in the app and sent by email."""
+
+from django.conf import settings
+from django.db import models
+
+
+class Notification(models.Model):
+    class Kind(models.TextChoices):
+        ITEM_SUBMITTED = "item_submitted", "Evidence submitted"
+        FEEDBACK = "feedback", "Feedback given"
+        JUDGEMENT_CHANGED = "judgement_changed", "Judgement changed"
+        ITEM_SENT_BACK = "item_sent_back", "Evidence sent back"
+        TARGET_DUE = "target_due", "Target due"
+        UNIT_SIGNED = "unit_signed", "Unit signed off"
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    message = models.CharField(max_length=300)
+    url = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self):
+        return self.message

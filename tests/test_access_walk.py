@@ -1,0 +1,212 @@
+"""Every URL walked by every kind of person: deny by default, 404 to outsiders, 403 to readers.
+
+The table must name every URL the project has (bar Django's own admin and sign-in views), so a
+new page cannot be added without saying who may open it.
+"""
+
+import datetime
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from assessments.records import assessor_record_create
+from assessments.targets import target_set
+from evidence import services as evidence_services
+from evidence.uploads import evidence_file_add
+from notifications.models import Notification
+from notifications.services import notify
+
+PEOPLE = ["anonymous", "alice", "bob", "carol", "dave", "erin", "frank"]
+LOGIN = "login"  # expected: redirected to the sign-in page
+OK = "ok"  # expected: allowed (200, or a redirect after a POST that acted)
+
+READ = {"alice": 200, "bob": 404, "carol": 200, "dave": 404, "erin": 200, "frank": 200}
+LEARNER_CHANGES = {"alice": OK, "bob": 404, "carol": 403, "dave": 404, "erin": 403, "frank": 403}
+ASSESSOR_CHANGES = {"alice": 403, "bob": 404, "carol": OK, "dave": 404, "erin": 403, "frank": 403}
+ADMIN_CHANGES = {"alice": 403, "bob": 404, "carol": 403, "dave": 404, "erin": 403, "frank": OK}
+ADMIN_ONLY = {"alice": 403, "bob": 403, "carol": 403, "dave": 403, "erin": 403, "frank": OK}
+EVERYONE = dict.fromkeys(PEOPLE[1:], 200)
+REVIEW = {**READ, "alice": 403}  # learners have their item page, not the review screen
+THREAD = {**LEARNER_CHANGES, "carol": OK}  # the item's learner and assessor write in it
+REOPEN = {**ASSESSOR_CHANGES, "erin": OK}  # the assessor or the IQA reopens a signed unit
+OWN_ONLY = {**dict.fromkeys(PEOPLE[1:], 404), "alice": OK}
+
+# (url name, method, how to build its arguments, expected outcome for each signed-in person)
+WALK = [
+    ("home", "get", lambda o: [], EVERYONE),
+    ("criteria:qualifications", "get", lambda o: [], EVERYONE),
+    ("criteria:qualification", "get", lambda o: [o["qualification"].code], EVERYONE),
+    ("criteria:unit", "get", lambda o: [o["unit"].slug], EVERYONE),
+    ("criteria:search", "get", lambda o: [], EVERYONE),
+    ("people:enrolments", "get", lambda o: [], EVERYONE),
+    ("people:enrolment", "get", lambda o: [o["enrolment"].pk], READ),
+    ("people:enrolment_edit", "get", lambda o: [o["enrolment"].pk], ADMIN_CHANGES),
+    ("people:enrolment_add", "get", lambda o: [], ADMIN_ONLY),
+    ("people:people", "get", lambda o: [], ADMIN_ONLY),
+    ("people:person_add", "get", lambda o: [], ADMIN_ONLY),
+    ("people:person_edit", "get", lambda o: [o["enrolment"].learner_id], ADMIN_ONLY),
+    ("people:person_password_link", "post", lambda o: [o["enrolment"].learner_id], ADMIN_ONLY),
+    ("people:import_enrolments", "get", lambda o: [], ADMIN_ONLY),
+    ("people:import_template", "get", lambda o: [], ADMIN_ONLY),
+    ("evidence:list", "get", lambda o: [], EVERYONE),
+    ("evidence:progress", "get", lambda o: [o["enrolment"].pk], READ),
+    ("evidence:create", "get", lambda o: [o["enrolment"].pk], LEARNER_CHANGES),
+    ("evidence:item", "get", lambda o: [o["draft"].pk], READ),
+    ("evidence:edit", "get", lambda o: [o["draft"].pk], LEARNER_CHANGES),
+    ("evidence:delete", "get", lambda o: [o["draft"].pk], LEARNER_CHANGES),
+    ("evidence:delete", "post", lambda o: [o["draft"].pk], LEARNER_CHANGES),
+    ("evidence:mappings", "get", lambda o: [o["draft"].pk], LEARNER_CHANGES),
+    ("evidence:assessor_mapping_add", "post", lambda o: [o["draft"].pk], ASSESSOR_CHANGES),
+    (
+        "evidence:mapping_remove",
+        "post",
+        lambda o: [o["draft"].pk, o["mapping"].pk],
+        {**LEARNER_CHANGES, "carol": OK},  # the assessor may reach it; the service refuses
+    ),
+    ("evidence:submit", "post", lambda o: [o["draft"].pk], LEARNER_CHANGES),
+    ("evidence:revise", "post", lambda o: [o["submitted"].pk], LEARNER_CHANGES),
+    ("evidence:version", "get", lambda o: [o["submitted"].pk, 1], READ),
+    ("evidence:upload", "post", lambda o: [o["draft"].pk], LEARNER_CHANGES),
+    ("evidence:file", "get", lambda o: [o["file"].pk], READ),
+    ("evidence:file_remove", "post", lambda o: [o["file"].pk], LEARNER_CHANGES),
+    ("assessments:caseload", "get", lambda o: [], EVERYONE),
+    ("assessments:targets", "get", lambda o: [o["enrolment"].pk], READ),
+    ("assessments:target_close", "post", lambda o: [o["target"].pk], ASSESSOR_CHANGES),
+    ("assessments:record_create", "get", lambda o: [o["enrolment"].pk], ASSESSOR_CHANGES),
+    ("assessments:record_acknowledge", "post", lambda o: [o["record"].pk], LEARNER_CHANGES),
+    ("assessments:review", "get", lambda o: [o["submitted"].pk], REVIEW),
+    ("assessments:feedback", "post", lambda o: [o["submitted"].pk], THREAD),
+    ("assessments:send_back", "post", lambda o: [o["submitted"].pk], ASSESSOR_CHANGES),
+    ("assessments:accept", "post", lambda o: [o["submitted"].pk], ASSESSOR_CHANGES),
+    ("assessments:unit", "get", lambda o: [o["enrolment"].pk, o["unit"].slug], READ),
+    (
+        "assessments:judge",
+        "get",
+        lambda o: [o["enrolment"].pk, o["unit"].slug, o["key"]],
+        ASSESSOR_CHANGES,
+    ),
+    ("assessments:history", "get", lambda o: [o["enrolment"].pk, o["unit"].slug], READ),
+    (
+        "assessments:sign_off",
+        "post",
+        lambda o: [o["enrolment"].pk, o["unit"].slug],
+        ASSESSOR_CHANGES,
+    ),
+    (
+        "assessments:countersign",
+        "post",
+        lambda o: [o["enrolment"].pk, o["unit"].slug],
+        LEARNER_CHANGES,
+    ),
+    ("assessments:reopen", "post", lambda o: [o["enrolment"].pk, o["unit"].slug], REOPEN),
+    ("assessments:report_pdf", "get", lambda o: [o["enrolment"].pk], READ),
+    ("assessments:matrix_csv", "get", lambda o: [o["enrolment"].pk], READ),
+    ("notifications:list", "get", lambda o: [], EVERYONE),
+    ("notifications:read", "post", lambda o: [o["notification"].pk], OWN_ONLY),
+    ("healthz", "get", lambda o: [], {**EVERYONE, "anonymous": 200}),
+]
+# Django's own views: the admin site and sign-in, password reset and password change.
+NOT_WALKED = {"login", "logout", "password_change", "password_change_done"} | {
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+}
+
+
+def url_names(resolver=None, namespace=""):
+    names = set()
+    for pattern in (resolver or get_resolver()).url_patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":
+                continue
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            names |= url_names(pattern, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.add(namespace + pattern.name)
+    return names
+
+
+def test_the_walk_covers_every_url_of_the_project():
+    assert url_names() - NOT_WALKED == {name for name, *_ in WALK}
+
+
+@pytest.fixture
+def objects(alice, carol, alice_enrolment, bob_enrolment, unit, qualification):
+    def make_item(title):
+        item = evidence_services.evidence_item_create(
+            enrolment=alice_enrolment,
+            by=alice,
+            title=title,
+            activity_date=datetime.date(2026, 11, 2),
+            evidence_type="other",
+            assessment_method="work_product",
+            description="Something I did.",
+        )
+        criterion = unit.outcomes.get(number=1).criteria.get()
+        mapping = evidence_services.evidence_mapping_add(item=item, by=alice, criterion=criterion)
+        return item, mapping
+
+    draft, mapping = make_item("Draft")
+    evidence_file, _ = evidence_file_add(
+        item=draft, upload=SimpleUploadedFile("notes.txt", b"What I did today."), by=alice
+    )
+    submitted, first_mapping = make_item("Submitted")
+    evidence_services.evidence_submit(item=submitted, by=alice, declaration=True)
+    criterion = first_mapping.criterion
+    target = target_set(
+        enrolment=alice_enrolment,
+        by=carol,
+        description="Add a feedback survey",
+        due_date=datetime.date(2099, 1, 1),
+        criteria=[criterion],
+    )
+    record = assessor_record_create(
+        enrolment=alice_enrolment,
+        by=carol,
+        kind="questioning",
+        title="Questions on internal customers",
+        activity_date=datetime.date(2026, 11, 2),
+        typed_content={"questions": "Who are your internal customers?", "answers": "Finance."},
+        targets=[(criterion, None)],
+    )
+    notification = notify(recipient=alice, kind=Notification.Kind.FEEDBACK, message="Hello")
+    return {
+        "target": target,
+        "record": record,
+        "notification": notification,
+        "key": f"c{criterion.pk}",
+        "enrolment": alice_enrolment,
+        "unit": unit,
+        "qualification": qualification,
+        "draft": draft,
+        "mapping": mapping,
+        "file": evidence_file,
+        "submitted": submitted,
+    }
+
+
+@pytest.mark.parametrize("person", PEOPLE)
+@pytest.mark.parametrize(
+    ("name", "method", "args", "expected"),
+    WALK,
+    ids=[f"{method} {name}" for name, method, *_ in WALK],
+)
+def test_each_person_gets_what_their_role_allows(
+    client, request, objects, carol, dave, erin, frank, person, name, method, args, expected
+):
+    if person != "anonymous":
+        client.force_login(request.getfixturevalue(person))
+    url = reverse(name, args=args(objects))
+    response = getattr(client, method)(url)
+    outcome = expected.get(person, LOGIN)
+    if outcome == LOGIN:
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+    elif outcome == OK:
+        assert response.status_code < 400
+        if response.status_code == 302:
+            assert not response["Location"].startswith(reverse("login"))
+    else:
+        assert response.status_code == outcome
