@@ -2,7 +2,7 @@
 
 from django.shortcuts import get_object_or_404
 
-from people.access import Role, role_on_enrolment
+from people.access import Role, require_unit_in_scope, role_on_enrolment
 from people.models import EnrolmentUnit
 
 from .models import Target
@@ -26,6 +26,9 @@ def enrolled_unit_for_user(user, enrolment_pk, unit_slug, *, change=False, roles
     )
     enrolled_unit.viewer_role = role_on_enrolment(
         user, enrolled_unit.enrolment, change=change, roles=roles, what="unit record"
+    )
+    require_unit_in_scope(
+        user, enrolled_unit.viewer_role, enrolment_pk, enrolled_unit.unit_id, "unit record"
     )
     return enrolled_unit
 

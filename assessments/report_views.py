@@ -4,12 +4,12 @@ Anyone with a role on the enrolment may download them: the learner, their assess
 and centre admins. Each view reads: load, authorise, choose the unit, build, send.
 """
 
-from django.http import HttpResponse, HttpResponseNotFound
+from django.http import Http404, HttpResponse, HttpResponseNotFound
 from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
-from people.access import enrolment_for_user
+from people.access import enrolment_for_user, enrolment_role, units_in_scope
 
 from . import reports
 
@@ -32,6 +32,10 @@ RENDERERS = {
 
 def _download(request, enrolment_pk, kind):
     enrolment = enrolment_for_user(request.user, enrolment_pk)
+    # An external quality assurer gets the units their grant names, and only those.
+    only_unit_ids = units_in_scope(
+        request.user, enrolment_role(request.user, enrolment), enrolment.pk
+    )
     unit = None
     if request.GET.get("unit"):
         try:
@@ -39,7 +43,9 @@ def _download(request, enrolment_pk, kind):
         except reports.UnitNotOnEnrolment as error:
             # Only people with a role on the enrolment get this far, so naming its units is safe.
             return HttpResponseNotFound(str(error), content_type="text/plain; charset=utf-8")
-    report = reports.coverage_report(enrolment=enrolment, unit=unit)
+        if only_unit_ids is not None and unit.pk not in only_unit_ids:
+            raise Http404("No such unit.")
+    report = reports.coverage_report(enrolment=enrolment, unit=unit, only_unit_ids=only_unit_ids)
     render, content_type = RENDERERS[kind]
     response = HttpResponse(render(report), content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(

@@ -275,7 +275,7 @@ class CoverageReport:
 # Reading the records: a fixed number of queries however many items ---------------------------
 
 
-def _enrolled_units(enrolment, unit):
+def _enrolled_units(enrolment, unit, only_unit_ids):
     parts = CriterionPart.objects.order_by("letter")
     criteria = AssessmentCriterion.objects.order_by("number").prefetch_related(
         Prefetch("parts", queryset=parts)
@@ -298,11 +298,14 @@ def _enrolled_units(enrolment, unit):
     )
     if unit is not None:
         enrolled_units = enrolled_units.filter(unit=unit)
+    if only_unit_ids is not None:
+        enrolled_units = enrolled_units.filter(unit_id__in=only_unit_ids)
     return list(enrolled_units)
 
 
-def _items(enrolment):
-    """Every item of the enrolment, oldest activity first, with what the report shows of it."""
+def _items(enrolment, only_unit_ids):
+    """Every item of the enrolment (mapped to one of `only_unit_ids`, when given), oldest
+    activity first, with what the report shows of it."""
     latest_number = (
         EvidenceVersion.objects.filter(item=OuterRef("item"))
         .order_by("-number")
@@ -317,10 +320,12 @@ def _items(enrolment):
         "criterion__number",
         "part__letter",
     )
+    items = EvidenceItem.objects.filter(enrolment=enrolment)
+    if only_unit_ids is not None:
+        in_units = EvidenceMapping.objects.filter(criterion__outcome__unit_id__in=only_unit_ids)
+        items = items.filter(pk__in=in_units.values("item"))
     return list(
-        EvidenceItem.objects.filter(enrolment=enrolment)
-        .order_by("activity_date", "pk")
-        .prefetch_related(
+        items.order_by("activity_date", "pk").prefetch_related(
             Prefetch("mappings", queryset=mappings),
             Prefetch(
                 "versions",
@@ -367,15 +372,18 @@ def _index_entry(number, item, several_units):
     )
 
 
-def coverage_report(*, enrolment, unit=None, now=None):
+def coverage_report(*, enrolment, unit=None, only_unit_ids=None, now=None):
     """Everything the report on `enrolment` (one unit, or all when `unit` is None) shows.
+
+    `only_unit_ids` narrows it to those units and the items mapped to them: what an external
+    quality assurer's grant covers.
 
     `enrolment` should come with its learner, qualification, assessor and IQA selected, as
     people.access.enrolment_for_user gives it. Costs the same number of queries for 2 items
     as for 200.
     """
-    enrolled_units = _enrolled_units(enrolment, unit)
-    items = _items(enrolment)
+    enrolled_units = _enrolled_units(enrolment, unit, only_unit_ids)
+    items = _items(enrolment, only_unit_ids)
     several_units = len({m.criterion.outcome.unit_id for i in items for m in i.mappings.all()}) > 1
     index = [
         _index_entry(number, item, several_units)
@@ -504,7 +512,7 @@ def render_coverage_pdf(report):
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _cell(value):
+def spreadsheet_cell(value):
     """A cell a spreadsheet shows as text: one starting like a formula gets a leading quote."""
     text = str(value)
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
@@ -519,10 +527,10 @@ def render_matrix_csv(report):
     out = io.StringIO()
     writer = csv.writer(out)
     header = ["Unit reference", "Code", "Criterion", "Status"]
-    writer.writerow([_cell(value) for value in header + [e.label for e in report.index]])
+    writer.writerow([spreadsheet_cell(value) for value in header + [e.label for e in report.index]])
     for section in report.units:
         for row in section.matrix_rows:
             cells = [section.unit.display_reference, row.code, row.text, row.status]
             cells += [row.decisions.get(entry.item.pk, "") for entry in report.index]
-            writer.writerow([_cell(value) for value in cells])
+            writer.writerow([spreadsheet_cell(value) for value in cells])
     return ("\ufeff" + out.getvalue()).encode("utf-8")

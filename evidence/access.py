@@ -1,8 +1,9 @@
 """The one place that decides who may see or change an evidence item or its files."""
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from people.access import Role, role_on_enrolment
+from people.access import Role, role_on_enrolment, units_in_scope
 
 from .models import EvidenceFile, EvidenceItem
 
@@ -29,11 +30,20 @@ def evidence_item_for_user(user, pk, *, change=False, roles=LEARNER_CHANGES):
     item.viewer_role = role_on_enrolment(
         user, item.enrolment, change=change, roles=roles, what="evidence item"
     )
+    _require_in_scope(user, item.viewer_role, item)
     return item
+
+
+def _require_in_scope(user, role, item):
+    """An EQA reads only items mapped to a unit their grant names."""
+    units = units_in_scope(user, role, item.enrolment_id)
+    if units is not None and not item.mappings.filter(criterion__outcome__unit_id__in=units):
+        raise Http404("No such evidence item.")
 
 
 def evidence_file_for_user(user, pk):
     """A stored file, for anyone who may read its item; 404 for everyone else."""
     evidence_file = get_object_or_404(EvidenceFile.objects.select_related("item__enrolment"), pk=pk)
-    role_on_enrolment(user, evidence_file.item.enrolment, what="file")
+    role = role_on_enrolment(user, evidence_file.item.enrolment, what="file")
+    _require_in_scope(user, role, evidence_file.item)
     return evidence_file

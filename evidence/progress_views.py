@@ -5,7 +5,7 @@ from django.shortcuts import render
 
 from assessments.selectors import met_ids_for_enrolment
 from people import selectors as people_selectors
-from people.access import Role, enrolment_for_user, enrolment_role
+from people.access import Role, enrolment_for_user, enrolment_role, units_in_scope
 
 from . import selectors
 from .forms_filters import EvidenceFilterForm
@@ -15,15 +15,19 @@ PAGE_SIZE = 25
 
 def progress(request, enrolment_pk):
     enrolment = enrolment_for_user(request.user, enrolment_pk)
+    role = enrolment_role(request.user, enrolment)
     met_criterion_ids, met_part_ids = met_ids_for_enrolment(enrolment)
     return render(
         request,
         "evidence/progress.html",
         {
             "enrolment": enrolment,
-            "is_learner": enrolment_role(request.user, enrolment) == Role.LEARNER,
+            "is_learner": role == Role.LEARNER,
             "units": selectors.coverage_for_enrolment(
-                enrolment, met_criterion_ids=met_criterion_ids, met_part_ids=met_part_ids
+                enrolment,
+                met_criterion_ids=met_criterion_ids,
+                met_part_ids=met_part_ids,
+                only_unit_ids=units_in_scope(request.user, role, enrolment.pk),
             ),
         },
     )

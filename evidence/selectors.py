@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.text import get_text_list
 
 from criteria.models import AssessmentCriterion, CriterionPart, LearningOutcome, Unit
-from people.access import enrolments_visible_to
+from people.access import enrolments_visible_to, eqa_scope
 from people.models import EnrolmentUnit
 
 from .models import EvidenceFile, EvidenceItem, EvidenceMapping
@@ -271,12 +271,15 @@ def _mapped_items(enrolment):
     return by_criterion, by_part
 
 
-def coverage_for_enrolment(enrolment, *, met_criterion_ids=frozenset(), met_part_ids=frozenset()):
+def coverage_for_enrolment(
+    enrolment, *, met_criterion_ids=frozenset(), met_part_ids=frozenset(), only_unit_ids=None
+):
     """Coverage of each enrolled unit, in the enrolment's unit order: five queries in all.
 
     Returns a list of UnitCoverage. `met_criterion_ids` and `met_part_ids` are where
     judgements plug in (assessments.selectors.met_ids_for_enrolment); a criterion with parts
-    is met only by its own judgement, which needs every part met first.
+    is met only by its own judgement, which needs every part met first. `only_unit_ids`
+    narrows it to those units (what an external quality assurer's grant covers).
     """
     parts = CriterionPart.objects.order_by("letter")
     criteria = AssessmentCriterion.objects.order_by("number").prefetch_related(
@@ -290,6 +293,8 @@ def coverage_for_enrolment(enrolment, *, met_criterion_ids=frozenset(), met_part
         .select_related("unit")
         .prefetch_related(Prefetch("unit__outcomes", queryset=outcomes))
     )
+    if only_unit_ids is not None:
+        enrolled_units = enrolled_units.filter(unit_id__in=only_unit_ids)
     by_criterion, by_part = _mapped_items(enrolment)
 
     criterion_coverage = partial(
@@ -405,13 +410,15 @@ def evidence_items_for_list(user, filters=None):
     values are ignored. Each item has file_count (current files) and mapping_count.
     """
     filters = filters or {}
-    items = (
-        EvidenceItem.objects.filter(enrolment__in=enrolments_visible_to(user))
-        .select_related("enrolment__learner")
-        .annotate(
-            file_count=_count_of(EvidenceFile, removed_at__isnull=True),
-            mapping_count=_count_of(EvidenceMapping),
-        )
+    items = EvidenceItem.objects.filter(enrolment__in=enrolments_visible_to(user))
+    if user.is_external_verifier:
+        in_scope = Q()
+        for enrolment_pk, unit_pks in eqa_scope(user).items():
+            in_scope |= Q(item__enrolment_id=enrolment_pk, criterion__outcome__unit_id__in=unit_pks)
+        items = items.filter(pk__in=EvidenceMapping.objects.filter(in_scope).values("item"))
+    items = items.select_related("enrolment__learner").annotate(
+        file_count=_count_of(EvidenceFile, removed_at__isnull=True),
+        mapping_count=_count_of(EvidenceMapping),
     )
     mapping_conditions = {}
     if filters.get("unit"):

@@ -86,14 +86,14 @@ class FileSizeLimitHandler(FileUploadHandler):
         return None
 
 
-def _check_size(size):
+def check_size(size):
     if size <= 0:
         raise ValidationError("It is empty: there is nothing in the file to upload.")
     if size > settings.EVIDENCE_MAX_FILE_SIZE:
         raise ValidationError(size_limit_message())
 
 
-def _measure(upload):
+def measure(upload):
     """Size and SHA-256 of the upload, read a chunk at a time (never whole into memory)."""
     digest = hashlib.sha256()
     size = 0
@@ -127,12 +127,12 @@ def evidence_file_add(*, item, upload, by):
     """
     require_file_changes_allowed(item, by)
     original_name = safe_file_name(upload.name)
-    _check_size(upload.size)
+    check_size(upload.size)
     sniffed = sniff(upload, original_name)
     if sniffed.refusal:
         raise ValidationError(sniffed.refusal)
-    size, sha256 = _measure(upload)
-    _check_size(size)
+    size, sha256 = measure(upload)
+    check_size(size)
     evidence_file = EvidenceFile(
         item=item,
         original_name=original_name,

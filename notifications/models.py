@@ -12,6 +12,8 @@ class Notification(models.Model):
         ITEM_SENT_BACK = "item_sent_back", "Evidence sent back"
         TARGET_DUE = "target_due", "Target due"
         UNIT_SIGNED = "unit_signed", "Unit signed off"
+        SAMPLE_REVIEWED = "sample_reviewed", "IQA sample review"
+        QUALITY_ACTION = "quality_action", "IQA action"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

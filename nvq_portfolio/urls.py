@@ -21,5 +21,6 @@ urlpatterns = [
     path("evidence/", include("evidence.urls")),
     path("assessments/", include("assessments.urls")),
     path("notifications/", include("notifications.urls")),
+    path("quality/", include("quality.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,15 +1,19 @@
 """Who may see or change what: the one place every view asks.
 
 Roles are per enrolment. An outsider gets 404 (they learn nothing, not even that the object
-exists); someone who may read but not change gets 403 when they try to change.
+exists); someone who may read but not change gets 403 when they try to change. An external
+quality assurer holds the read-only EQA role on the enrolments and units a standing grant names,
+until it expires.
 """
 
 from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from .models import Enrolment, User
 
@@ -19,6 +23,47 @@ class Role(StrEnum):
     ASSESSOR = "assessor"
     IQA = "iqa"
     CENTRE_ADMIN = "centre_admin"
+    EQA = "eqa"
+
+
+def eqa_scope(user):
+    """{enrolment pk: {unit pk}} that `user`'s standing EQA grants cover; empty for others.
+
+    Worked out once per request (it is kept on the user object) in one query.
+    """
+    if not getattr(user, "is_external_verifier", False):
+        return {}
+    if not hasattr(user, "_eqa_scope"):
+        scope = {}
+        # Reverse relations, so people need not import the quality app.
+        rows = (
+            Enrolment.objects.filter(
+                eqa_grants__eqa=user,
+                eqa_grants__revoked_at__isnull=True,
+                eqa_grants__expires_at__gt=timezone.now(),
+                eqa_grants__units__enrolled_units__enrolment_id=models.F("pk"),
+            )
+            .values_list("pk", "eqa_grants__units")
+            .distinct()
+        )
+        for enrolment_pk, unit_pk in rows:
+            scope.setdefault(enrolment_pk, set()).add(unit_pk)
+        user._eqa_scope = scope
+    return user._eqa_scope
+
+
+def units_in_scope(user, role, enrolment_id):
+    """The unit pks of the enrolment a role may see: None means all of them."""
+    if role != Role.EQA:
+        return None
+    return eqa_scope(user).get(enrolment_id, set())
+
+
+def require_unit_in_scope(user, role, enrolment_id, unit_id, what="record"):
+    """404 for an EQA asking for a unit of the enrolment that their grant does not name."""
+    units = units_in_scope(user, role, enrolment_id)
+    if units is not None and unit_id not in units:
+        raise Http404(f"No such {what}.")
 
 
 def enrolment_role(user, enrolment):
@@ -33,6 +78,8 @@ def enrolment_role(user, enrolment):
         return Role.IQA
     if user.is_centre_admin:
         return Role.CENTRE_ADMIN
+    if enrolment.pk in eqa_scope(user):
+        return Role.EQA
     return None
 
 
@@ -52,6 +99,8 @@ def enrolments_visible_to(user):
     enrolments = Enrolment.objects.all()
     if user.is_centre_admin:
         return enrolments
+    if user.is_external_verifier:
+        return enrolments.filter(pk__in=eqa_scope(user))
     return enrolments.filter(Q(learner=user) | Q(assessor=user) | Q(iqa=user))
 
 

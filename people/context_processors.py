@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.urls import reverse
 
+from .access import eqa_scope
 from .selectors import navigation_facts
 
 
@@ -17,14 +18,20 @@ def navigation(request):
     items = [("Home", reverse("home"))]
     if "assessor" in roles:
         items.append(("Caseload", reverse("assessments:caseload")))
+    if user.is_external_verifier and not eqa_scope(user):
+        roles = set()  # access ended: every page but home answers 404
     if roles:
         items.append(("Evidence", reverse("evidence:list")))
-    items.append(("Catalogue", reverse("criteria:qualifications")))
-    if roles & {"assessor", "iqa", "centre_admin"}:
+    if roles or not user.is_external_verifier:
+        items.append(("Catalogue", reverse("criteria:qualifications")))
+    if roles & {"assessor", "iqa", "centre_admin", "eqa"}:
         items.append(("Enrolments", reverse("people:enrolments")))
+    if roles & {"assessor", "iqa", "centre_admin", "eqa"}:
+        items.append(("Quality", reverse("quality:home")))
     if "centre_admin" in roles:
         items.append(("People", reverse("people:people")))
         items.append(("Import enrolments", reverse("people:import_enrolments")))
+        items.append(("EQA access", reverse("quality:grants")))
     path = request.path
     context["nav_items"] = [
         {
@@ -34,6 +41,12 @@ def navigation(request):
         }
         for label, url in items
     ]
-    labels = {"learner": "learner", "assessor": "assessor", "iqa": "IQA", "centre_admin": "admin"}
+    labels = {
+        "learner": "learner",
+        "assessor": "assessor",
+        "iqa": "IQA",
+        "centre_admin": "admin",
+        "eqa": "EQA",
+    }
     context["nav_roles"] = [labels[role] for role in labels if role in roles]
     return context

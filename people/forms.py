@@ -167,6 +167,11 @@ class PersonForm(forms.Form):
         required=False,
         help_text="Manages people, enrolments and the unit catalogue.",
     )
+    is_external_verifier = forms.BooleanField(
+        label="External quality assurer",
+        required=False,
+        help_text="From the awarding body: reads only what a centre admin grants, read-only.",
+    )
     is_active = forms.BooleanField(
         label="Active",
         required=False,

@@ -18,6 +18,14 @@ class User(AbstractUser):
         default=False,
         help_text="Manages people, enrolments and the unit catalogue.",
     )
+    is_external_verifier = models.BooleanField(
+        "external quality assurer",
+        default=False,
+        help_text=(
+            "From the awarding body: reads only what a centre admin grants, for a limited time, "
+            "and can change nothing."
+        ),
+    )
 
     class Meta:
         ordering = ["last_name", "first_name", "username"]

@@ -26,6 +26,8 @@ def navigation_facts(user):
     roles = {role for role in ("learner", "assessor", "iqa") if facts[role]}
     if user.is_centre_admin:
         roles.add("centre_admin")
+    if user.is_external_verifier:
+        roles.add("eqa")
     return roles, facts["unread"]
 
 

@@ -5,6 +5,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
@@ -63,6 +64,14 @@ def enrolment_validate(enrolment, units=None):
         enrolment.full_clean()
     except ValidationError as error:
         errors = _errors_on_fields(error)
+    for field in ("learner", "assessor", "iqa"):
+        person = getattr(enrolment, field, None) if getattr(enrolment, f"{field}_id") else None
+        if person is not None and person.is_external_verifier:
+            errors.setdefault(field, []).append(
+                ValidationError(
+                    f"{person} is an external quality assurer and cannot hold a role here."
+                )
+            )
     if units is not None and enrolment.qualification_id is not None:
         try:
             enrolment_units_check(qualification=enrolment.qualification, units=units)
@@ -124,7 +133,15 @@ def enrolment_update(*, enrolment, units=None, **fields):
     return enrolment
 
 
-PERSON_FIELDS = {"username", "first_name", "last_name", "email", "is_centre_admin", "is_active"}
+PERSON_FIELDS = {
+    "username",
+    "first_name",
+    "last_name",
+    "email",
+    "is_centre_admin",
+    "is_external_verifier",
+    "is_active",
+}
 
 
 def person_validate(person, *, by=None):
@@ -151,6 +168,22 @@ def person_validate(person, *, by=None):
         errors.setdefault("email", []).append(
             ValidationError("Enter an email address: the person needs it to set their password.")
         )
+    # An EQA is from the awarding body: outside the centre, with no role inside it.
+    if person.is_external_verifier:
+        if person.is_centre_admin:
+            errors.setdefault("is_external_verifier", []).append(
+                ValidationError("An external quality assurer cannot also be a centre admin.")
+            )
+        holds_roles = person.pk and Enrolment.objects.filter(
+            Q(learner=person) | Q(assessor=person) | Q(iqa=person)
+        )
+        if holds_roles and holds_roles.exists():
+            errors.setdefault("is_external_verifier", []).append(
+                ValidationError(
+                    "This person is a learner, assessor or IQA here, so cannot be an external "
+                    "quality assurer."
+                )
+            )
     # A centre admin who removes their own access locks themselves out of these screens.
     if by is not None and person.pk == by.pk:
         if not person.is_active:
@@ -169,7 +202,14 @@ def person_validate(person, *, by=None):
 
 @transaction.atomic
 def person_create(
-    *, username, first_name="", last_name="", email="", is_centre_admin=False, is_active=True
+    *,
+    username,
+    first_name="",
+    last_name="",
+    email="",
+    is_centre_admin=False,
+    is_external_verifier=False,
+    is_active=True,
 ):
     """A new person with no usable password: they choose one through an emailed link."""
     person = User(
@@ -178,6 +218,7 @@ def person_create(
         last_name=last_name.strip(),
         email=email.strip(),
         is_centre_admin=is_centre_admin,
+        is_external_verifier=is_external_verifier,
         is_active=is_active,
     )
     person.set_unusable_password()

@@ -9,6 +9,7 @@ import datetime
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from assessments.records import assessor_record_create
 from assessments.targets import target_set
@@ -16,6 +17,11 @@ from evidence import services as evidence_services
 from evidence.uploads import evidence_file_add
 from notifications.models import Notification
 from notifications.services import notify
+from quality.models import SampleEntry
+from quality.services import eqa_grant_create, standardisation_record_create
+
+from .factories import UserFactory
+from .quality_factories import judged_unit, make_entry, make_plan, sign_review
 
 PEOPLE = ["anonymous", "alice", "bob", "carol", "dave", "erin", "frank"]
 LOGIN = "login"  # expected: redirected to the sign-in page
@@ -31,6 +37,11 @@ REVIEW = {**READ, "alice": 403}  # learners have their item page, not the review
 THREAD = {**LEARNER_CHANGES, "carol": OK}  # the item's learner and assessor write in it
 REOPEN = {**ASSESSOR_CHANGES, "erin": OK}  # the assessor or the IQA reopens a signed unit
 OWN_ONLY = {**dict.fromkeys(PEOPLE[1:], 404), "alice": OK}
+NOBODY = dict.fromkeys(PEOPLE[1:], 404)
+IQA_READS = {**NOBODY, "erin": 200, "frank": 200}  # the plan's IQA; centre admins read
+IQA_CHANGES = {**NOBODY, "erin": OK, "frank": 403}
+QUALITY_STAFF = {**NOBODY, "carol": 200, "dave": 200, "erin": 200, "frank": 200}
+ADMIN_ONLY_PAGE = {**dict.fromkeys(PEOPLE[1:], 403), "frank": 200}
 
 # (url name, method, how to build its arguments, expected outcome for each signed-in person)
 WALK = [
@@ -103,6 +114,43 @@ WALK = [
     ("assessments:report_pdf", "get", lambda o: [o["enrolment"].pk], READ),
     ("assessments:matrix_csv", "get", lambda o: [o["enrolment"].pk], READ),
     ("notifications:list", "get", lambda o: [], EVERYONE),
+    ("quality:home", "get", lambda o: [], QUALITY_STAFF),
+    ("quality:plan_create", "get", lambda o: [], {**NOBODY, "erin": 200}),
+    ("quality:plan", "get", lambda o: [o["plan"].pk], IQA_READS),
+    ("quality:plan_accept", "post", lambda o: [o["plan"].pk], IQA_CHANGES),
+    # No data: the IQA's form comes back with its errors.
+    ("quality:entry_add", "post", lambda o: [o["plan"].pk], {**IQA_CHANGES, "erin": 400}),
+    ("quality:plan_report", "get", lambda o: [o["plan"].pk, "csv"], IQA_READS),
+    ("quality:entry_drop", "post", lambda o: [o["entry"].pk], IQA_CHANGES),
+    ("quality:entry", "get", lambda o: [o["entry"].pk], IQA_READS),
+    ("quality:review", "get", lambda o: [o["review"].pk], {**IQA_READS, "carol": 200}),
+    (
+        "quality:action_respond",
+        "post",
+        lambda o: [o["action"].pk],
+        {**NOBODY, "carol": OK, "erin": 403, "frank": 403},
+    ),
+    (
+        "quality:action_close",
+        "post",
+        lambda o: [o["action"].pk],
+        {**NOBODY, "carol": 403, "erin": OK, "frank": 403},
+    ),
+    ("quality:risk", "get", lambda o: [], IQA_READS),
+    ("quality:policy", "get", lambda o: [], ADMIN_ONLY_PAGE),
+    ("quality:standardisation_list", "get", lambda o: [], QUALITY_STAFF),
+    ("quality:standardisation_create", "get", lambda o: [], IQA_READS),
+    ("quality:standardisation", "get", lambda o: [o["meeting"].pk], QUALITY_STAFF),
+    (
+        "quality:standardisation_document",
+        "get",
+        lambda o: [o["meeting"].documents.get().pk],
+        QUALITY_STAFF,
+    ),
+    ("quality:grants", "get", lambda o: [], ADMIN_ONLY_PAGE),
+    ("quality:grant_create", "get", lambda o: [], ADMIN_ONLY_PAGE),
+    ("quality:grant", "get", lambda o: [o["grant"].pk], ADMIN_ONLY_PAGE),
+    ("quality:grant_revoke", "post", lambda o: [o["grant"].pk], {**ADMIN_ONLY_PAGE, "frank": OK}),
     ("notifications:read", "post", lambda o: [o["notification"].pk], OWN_ONLY),
     ("healthz", "get", lambda o: [], {**EVERYONE, "anonymous": 200}),
 ]
@@ -130,6 +178,44 @@ def url_names(resolver=None, namespace=""):
 
 def test_the_walk_covers_every_url_of_the_project():
     assert url_names() - NOT_WALKED == {name for name, *_ in WALK}
+
+
+@pytest.fixture
+def quality_objects(alice_enrolment, unit, qualification, erin, carol, frank):
+    """A plan of erin's with a signed review (and its action) and an entry still to review; a
+    standardisation meeting with a document; an EQA grant."""
+    plan = make_plan(erin, qualification)
+    enrolled_unit = judged_unit(alice_enrolment, unit)
+    review = sign_review(make_entry(plan, enrolled_unit), disagree=("1.1",))
+    entry = make_entry(plan, enrolled_unit, SampleEntry.Stage.SUMMATIVE)
+    meeting = standardisation_record_create(
+        by=erin,
+        kind="meeting",
+        held_on=datetime.date(2026, 11, 2),
+        topic="Judging 5.1",
+        attendees=[carol, erin],
+        evidence_looked_at="Complaints logs",
+        outcomes="Agreed what 5.1 needs.",
+        documents=[SimpleUploadedFile("minutes.txt", b"Minutes of the meeting")],
+    )
+    gina = UserFactory(username="gina", is_external_verifier=True)
+    grant = eqa_grant_create(
+        by=frank,
+        eqa=gina,
+        enrolments=[alice_enrolment],
+        units=[unit],
+        covers_from=datetime.date(2026, 9, 1),
+        covers_to=datetime.date(2026, 12, 31),
+        expires_at=timezone.now() + datetime.timedelta(days=3),
+    )
+    return {
+        "plan": plan,
+        "entry": entry,
+        "review": review,
+        "action": review.actions.get(),
+        "meeting": meeting,
+        "grant": grant,
+    }
 
 
 @pytest.fixture
@@ -198,6 +284,9 @@ def test_each_person_gets_what_their_role_allows(
 ):
     if person != "anonymous":
         client.force_login(request.getfixturevalue(person))
+    if name.startswith("quality:"):
+        # Built only for the quality pages: a judged unit and a signed review take a while.
+        objects = {**objects, **request.getfixturevalue("quality_objects")}
     url = reverse(name, args=args(objects))
     response = getattr(client, method)(url)
     outcome = expected.get(person, LOGIN)

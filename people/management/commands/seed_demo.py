@@ -18,6 +18,7 @@ from criteria.models import Qualification, Unit
 from evidence.demo import seed_demo_evidence
 from people.models import Enrolment, User
 from people.services import enrolment_create
+from quality.demo import seed_demo_quality
 
 DEMO_PASSWORD = "portfolio-demo-2026"
 L3_QUALIFICATION = "ocr-l3-nvq-diploma-business-admin"
@@ -127,4 +128,5 @@ def seed_demo(*, learners=2, seed=2550):
     }
     new += seed_demo_evidence(enrolments, today=timezone.localdate())
     new += seed_demo_assessments(enrolments, today=timezone.localdate())
+    new += seed_demo_quality(people, enrolments, qualification, today=timezone.localdate())
     return new

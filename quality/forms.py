@@ -1,0 +1,255 @@
+"""Forms for quality assurance. They collect input; the services in services.py hold the rules,
+so a refusal the person reads is worded there."""
+
+import datetime
+
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+
+from criteria.models import Qualification, Unit
+from people.models import Enrolment, EnrolmentUnit, User
+
+from .models import RiskRating, SampleEntry, StandardisationRecord
+from .services import REVIEW_DECLARATION
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class PlanForm(forms.Form):
+    qualification = forms.ModelChoiceField(queryset=Qualification.objects.none())
+    title = forms.CharField(
+        max_length=200, required=False, help_text="Leave blank for the qualification and dates."
+    )
+    period_start = forms.DateField(label="Plan starts", widget=DATE_INPUT)
+    period_end = forms.DateField(label="Plan ends", widget=DATE_INPUT)
+
+    def __init__(self, *args, iqa, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["qualification"].queryset = Qualification.objects.filter(
+            enrolments__iqa=iqa
+        ).distinct()
+
+
+class EntryForm(forms.Form):
+    enrolled_unit = forms.ModelChoiceField(
+        label="Learner and unit", queryset=EnrolmentUnit.objects.none()
+    )
+    stage = forms.ChoiceField(choices=SampleEntry.Stage.choices)
+    planned_for = forms.DateField(label="Sample by", widget=DATE_INPUT)
+    reason = forms.CharField(
+        max_length=300, help_text="Why you are adding it, e.g. a concern raised at a meeting."
+    )
+
+    def __init__(self, *args, plan, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["enrolled_unit"]
+        field.queryset = (
+            EnrolmentUnit.objects.filter(
+                enrolment__qualification=plan.qualification, enrolment__iqa=plan.iqa
+            )
+            .select_related("unit", "enrolment__learner")
+            .order_by("enrolment__learner__last_name", "enrolment__learner__first_name", "pk")
+        )
+        field.label_from_instance = lambda eu: (
+            f"{eu.enrolment.learner.display_name}: {eu.unit.display_reference} {eu.unit.title}"
+        )
+
+
+class VerdictField(forms.TypedChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(
+            choices=[("agree", "Agree"), ("disagree", "Disagree")],
+            coerce=lambda value: value == "agree",
+            empty_value=None,
+            required=False,
+            widget=forms.RadioSelect,
+            **kwargs,
+        )
+
+
+class ReviewForm(forms.Form):
+    """One agree/disagree and comment per judgement sampled, feedback, up to three actions and
+    the declaration. Fields are made per judgement, named by its pk."""
+
+    ACTION_ROWS = 3
+
+    feedback = forms.CharField(
+        label="Feedback to the assessor",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=20_000,
+    )
+    declaration = forms.BooleanField(label=REVIEW_DECLARATION, required=False)
+
+    def __init__(self, *args, judgements, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.judgements = judgements
+        for judgement in judgements:
+            self.fields[f"verdict_{judgement.pk}"] = VerdictField(
+                label=f"Your verdict on {judgement.code}"
+            )
+            self.fields[f"comment_{judgement.pk}"] = forms.CharField(
+                label=f"Comment on {judgement.code}",
+                required=False,
+                max_length=5_000,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                help_text="Needed when you disagree.",
+            )
+        for number in range(1, self.ACTION_ROWS + 1):
+            self.fields[f"action_{number}"] = forms.CharField(
+                label=f"Action {number} for the assessor",
+                required=False,
+                max_length=2_000,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+            self.fields[f"due_{number}"] = forms.DateField(
+                label=f"Action {number} due", required=False, widget=DATE_INPUT
+            )
+
+    def rows(self):
+        for judgement in self.judgements:
+            yield judgement, self[f"verdict_{judgement.pk}"], self[f"comment_{judgement.pk}"]
+
+    def action_rows(self):
+        for number in range(1, self.ACTION_ROWS + 1):
+            yield number, self[f"action_{number}"], self[f"due_{number}"]
+
+    def verdicts(self):
+        data = self.cleaned_data
+        return {
+            judgement.pk: (data.get(f"verdict_{judgement.pk}"), data.get(f"comment_{judgement.pk}"))
+            for judgement in self.judgements
+        }
+
+    def actions(self):
+        data = self.cleaned_data
+        return [
+            (data.get(f"action_{number}"), data.get(f"due_{number}"))
+            for number in range(1, self.ACTION_ROWS + 1)
+        ]
+
+
+class RespondForm(forms.Form):
+    response = forms.CharField(
+        label="Your response", widget=forms.Textarea(attrs={"rows": 3}), max_length=10_000
+    )
+
+
+class CloseForm(forms.Form):
+    note = forms.CharField(
+        label="Closing note",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=5_000,
+    )
+
+
+class RiskForm(forms.Form):
+    assessor = forms.ModelChoiceField(queryset=User.objects.none())
+    rating = forms.ChoiceField(label="Risk rating", choices=RiskRating.choices)
+    reason = forms.CharField(
+        max_length=300, required=False, help_text="e.g. newly qualified; two years' clean samples."
+    )
+
+    def __init__(self, *args, assessor_ids, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assessor"].queryset = User.objects.filter(pk__in=assessor_ids)
+
+
+class PolicyForm(forms.Form):
+    new_rate = forms.IntegerField(
+        label="New or unqualified assessors (%)", min_value=0, max_value=100
+    )
+    standard_rate = forms.IntegerField(
+        label="Standard-risk assessors (%)", min_value=0, max_value=100
+    )
+    low_rate = forms.IntegerField(label="Low-risk assessors (%)", min_value=0, max_value=100)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return [single(data, initial)] if data else []
+
+
+class StandardisationForm(forms.Form):
+    kind = forms.ChoiceField(choices=StandardisationRecord.Kind.choices)
+    held_on = forms.DateField(label="Date", widget=DATE_INPUT)
+    topic = forms.CharField(max_length=200)
+    qualification = forms.ModelChoiceField(queryset=Qualification.objects.all(), required=False)
+    attendees = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Assessors and IQAs who took part.",
+    )
+    other_attendees = forms.CharField(
+        max_length=300, required=False, help_text="Anyone else, by name and role."
+    )
+    evidence_looked_at = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="e.g. Priya Shah's complaints log against 5.1 and 5.2.",
+    )
+    outcomes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What was agreed, and any change to how the criteria are judged.",
+    )
+    documents = MultipleFileField(
+        required=False, help_text="Minutes, the exercise, marked-up evidence: PDF, Office, images."
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attendees"].queryset = User.objects.filter(
+            Q(assessor_enrolments__isnull=False) | Q(iqa_enrolments__isnull=False)
+        ).distinct()
+
+
+def _default_expiry():
+    return (timezone.localtime() + datetime.timedelta(days=14)).replace(
+        hour=17, minute=0, second=0, microsecond=0
+    )
+
+
+class GrantForm(forms.Form):
+    eqa = forms.ModelChoiceField(
+        label="External quality assurer",
+        queryset=User.objects.filter(is_external_verifier=True, is_active=True),
+    )
+    purpose = forms.CharField(max_length=200, required=False, help_text="e.g. EQA visit.")
+    enrolments = forms.ModelMultipleChoiceField(
+        label="Learners in the sample",
+        queryset=Enrolment.objects.select_related("learner", "qualification"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    units = forms.ModelMultipleChoiceField(
+        label="Units in the sample",
+        queryset=Unit.objects.filter(enrolled_units__isnull=False).distinct(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    covers_from = forms.DateField(
+        label="IQA records from", widget=DATE_INPUT, help_text="Plans, reviews and meetings from."
+    )
+    covers_to = forms.DateField(label="IQA records until", widget=DATE_INPUT)
+    expires_at = forms.DateTimeField(
+        label="Access ends", widget=DATETIME_INPUT, initial=_default_expiry, help_text="UK time."
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["enrolments"].label_from_instance = lambda e: (
+            f"{e.learner.display_name}: {e.qualification.title}"
+        )
+        self.fields["units"].label_from_instance = lambda u: f"{u.display_reference} {u.title}"

@@ -1,0 +1,302 @@
+"""The IQA's pages: dashboard, sampling plans and their suggested samples, sample reviews and
+their actions, risk ratings and the centre's rates. Each view reads: load, authorise,
+validate, act, render; the rules are in services.py.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.cache import patch_cache_control
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_POST, require_safe
+
+from assessments.selectors import standing_sign_off, unit_assessment
+from people.access import require_centre_admin
+from people.selectors import enrolments_for_list
+
+from . import access, reports, selectors, services
+from .forms import CloseForm, EntryForm, PlanForm, PolicyForm, RespondForm, ReviewForm, RiskForm
+from .sampling import sampling_policy
+
+
+def _errors_to_form(form, error):
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _message_errors(request, error):
+    for message in error.messages:
+        messages.error(request, message)
+
+
+def home(request):
+    """The quality dashboard: what the person does in quality assurance, by role."""
+    user = request.user
+    is_iqa = services.is_iqa(user)
+    standing = access.standing_grants(user)
+    actions = selectors.actions_for(user)
+    if not (is_iqa or user.is_centre_admin or standing or actions or services.is_assessor(user)):
+        raise Http404("You have no quality assurance records.")
+    plans = list(selectors.plans_for_user(user))
+    chosen = None
+    if plans:
+        wanted = request.GET.get("plan")
+        chosen = next((p for p in plans if str(p.pk) == wanted), plans[0])
+    page = selectors.plan_page(chosen, user) if chosen else None
+    assessor_ids = selectors.assessors_of_iqa(user) if is_iqa or user.is_centre_admin else set()
+    return render(
+        request,
+        "quality/home.html",
+        {
+            "is_iqa": is_iqa,
+            "grants": standing,
+            "granted": enrolments_for_list(user) if standing else [],
+            "plans": plans,
+            "chosen": chosen,
+            "page": page,
+            "actions": actions,
+            "risk_history": selectors.risk_history(assessor_ids) if assessor_ids else {},
+            "policy": sampling_policy(),
+        },
+    )
+
+
+def plan_create(request):
+    if not services.is_iqa(request.user):
+        raise Http404("Only an IQA makes sampling plans.")
+    form = PlanForm(request.POST or None, iqa=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            plan = services.sampling_plan_create(iqa=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        else:
+            messages.success(request, "Plan made. Look at the suggested sample below.")
+            return redirect(plan)
+    return render(request, "quality/plan_form.html", {"form": form})
+
+
+@require_safe
+def plan_detail(request, pk):
+    plan = access.plan_for_user(request.user, pk)
+    page = selectors.plan_page(plan, request.user)
+    is_iqa = plan.viewer_role == access.IQA
+    return render(
+        request,
+        "quality/plan.html",
+        {
+            "plan": plan,
+            "page": page,
+            "is_iqa": is_iqa,
+            "entry_form": EntryForm(plan=plan) if is_iqa else None,
+        },
+    )
+
+
+@require_POST
+def plan_accept(request, pk):
+    plan = access.plan_for_user(request.user, pk, change=True)
+    try:
+        entries = services.suggested_sample_accept(
+            plan=plan, by=request.user, keys=request.POST.getlist("accept")
+        )
+    except ValidationError as error:
+        _message_errors(request, error)
+    else:
+        messages.success(request, f"{len(entries)} suggested sample(s) added to the plan.")
+    return redirect(plan)
+
+
+@require_POST
+def entry_add(request, pk):
+    plan = access.plan_for_user(request.user, pk, change=True)
+    form = EntryForm(request.POST, plan=plan)
+    if form.is_valid():
+        try:
+            services.sample_entry_add(plan=plan, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        else:
+            messages.success(request, "Added to the plan.")
+            return redirect(plan)
+    page = selectors.plan_page(plan, request.user)
+    context = {"plan": plan, "page": page, "is_iqa": True, "entry_form": form}
+    return render(request, "quality/plan.html", context, status=400)
+
+
+@require_POST
+def entry_drop(request, pk):
+    entry = access.entry_for_user(request.user, pk, change=True)
+    try:
+        services.sample_entry_drop(entry=entry, by=request.user)
+    except ValidationError as error:
+        _message_errors(request, error)
+    else:
+        messages.success(request, "Taken out of the plan.")
+    return redirect(entry.plan)
+
+
+def entry_review(request, pk):
+    """The sample: what the assessor saw and decided, and the IQA's review form."""
+    entry = access.entry_for_user(request.user, pk, change=request.method == "POST")
+    if hasattr(entry, "review"):
+        return redirect(entry.review)
+    judgements = services.judgements_sampled(entry)
+    form = ReviewForm(request.POST or None, judgements=judgements)
+    if request.method == "POST" and form.is_valid():
+        try:
+            review = services.sample_review_sign(
+                entry=entry,
+                by=request.user,
+                verdicts=form.verdicts(),
+                feedback=form.cleaned_data["feedback"],
+                actions=form.actions(),
+                declaration_confirmed=form.cleaned_data["declaration"],
+            )
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        else:
+            messages.success(request, "Review signed. The assessor has been told.")
+            return redirect(review)
+    enrolled_unit = entry.enrolled_unit
+    return render(
+        request,
+        "quality/entry_review.html",
+        {
+            "entry": entry,
+            "enrolment": enrolled_unit.enrolment,
+            "unit": enrolled_unit.unit,
+            "assessment": unit_assessment(enrolled_unit),
+            "signed_off": standing_sign_off(enrolled_unit) is not None,
+            "form": form,
+            "is_iqa": entry.viewer_role == access.IQA,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@require_safe
+def review_detail(request, pk):
+    review = access.review_for_user(request.user, pk)
+    verdicts, actions = selectors.review_page(review)
+    intact, _ = services.sample_review_verify(review)
+    return render(
+        request,
+        "quality/review.html",
+        {
+            "review": review,
+            "entry": review.entry,
+            "verdicts": verdicts,
+            "actions": actions,
+            "intact": intact,
+            "is_assessor": review.viewer_role == access.ASSESSOR,
+            "is_iqa": review.viewer_role == access.IQA,
+        },
+    )
+
+
+@require_POST
+def action_respond(request, pk):
+    action = access.action_for_user(request.user, pk, change=True, roles={access.ASSESSOR})
+    form = RespondForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError("Say what you have done about the action.")
+        services.quality_action_respond(
+            action=action, by=request.user, response=form.cleaned_data["response"]
+        )
+    except ValidationError as error:
+        _message_errors(request, error)
+    else:
+        messages.success(request, "Response sent to the IQA.")
+    return redirect(action.review)
+
+
+@require_POST
+def action_close(request, pk):
+    action = access.action_for_user(request.user, pk, change=True, roles={access.IQA})
+    form = CloseForm(request.POST)
+    form.is_valid()
+    try:
+        services.quality_action_close(
+            action=action, by=request.user, note=form.cleaned_data.get("note", "")
+        )
+    except ValidationError as error:
+        _message_errors(request, error)
+    else:
+        messages.success(request, "Action closed.")
+    return redirect(action.review)
+
+
+@require_safe
+def plan_report(request, pk, kind):
+    if kind not in ("pdf", "csv"):
+        raise Http404("The IQA report comes as PDF or CSV.")
+    plan = access.plan_for_user(request.user, pk)
+    report = reports.iqa_report(plan, request.user)
+    if kind == "pdf":
+        body, content_type = reports.render_iqa_pdf(report), "application/pdf"
+    else:
+        body, content_type = reports.render_iqa_csv(report), "text/csv; charset=utf-8"
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=report.filename(kind)
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+def risk(request):
+    """Assessors' risk ratings over time; IQAs and centre admins set them."""
+    user = request.user
+    if not (user.is_centre_admin or services.is_iqa(user)):
+        raise Http404("Only IQAs and centre admins rate assessors.")
+    assessor_ids = selectors.assessors_of_iqa(user)
+    form = RiskForm(request.POST or None, assessor_ids=assessor_ids)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assessor_risk_set(by=user, **form.cleaned_data)
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        else:
+            messages.success(request, "Risk rating recorded.")
+            return redirect("quality:risk")
+    return render(
+        request,
+        "quality/risk.html",
+        {
+            "form": form,
+            "history": selectors.risk_history(assessor_ids),
+            "policy": sampling_policy(),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def policy(request):
+    require_centre_admin(request.user)
+    current = sampling_policy()
+    form = PolicyForm(
+        request.POST or None,
+        initial={
+            "new_rate": current.new_rate,
+            "standard_rate": current.standard_rate,
+            "low_rate": current.low_rate,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.sampling_policy_update(by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        else:
+            messages.success(request, "Sampling rates saved.")
+            return redirect("quality:policy")
+    return render(
+        request, "quality/policy.html", {"form": form}, status=400 if form.errors else 200
+    )

@@ -1,0 +1,282 @@
+"""External quality assurers: read-only access scoped to a sample, ending by itself, with every
+page they open logged."""
+
+import datetime
+import re
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from evidence.models import EvidenceItem
+from quality.models import EqaAccessLog, EqaGrant
+from quality.services import eqa_grant_create, eqa_grant_revoke
+
+from .factories import UnitFactory, UserFactory
+from .quality_factories import judged_unit, make_entry, make_plan, sign_review
+
+
+@pytest.fixture
+def gina(db):
+    return UserFactory(
+        username="gina", first_name="Gina", last_name="Grant", is_external_verifier=True
+    )
+
+
+@pytest.fixture
+def grant(gina, frank, alice_enrolment, bob_enrolment, unit):
+    return eqa_grant_create(
+        by=frank,
+        eqa=gina,
+        enrolments=[alice_enrolment],
+        units=[unit],
+        covers_from=datetime.date(2026, 9, 1),
+        covers_to=datetime.date(2027, 1, 31),
+        expires_at=timezone.now() + datetime.timedelta(days=7),
+        purpose="EQA visit",
+    )
+
+
+@pytest.fixture
+def sampled(alice_enrolment, bob_enrolment, unit, erin, qualification):
+    """A plan with a signed review of alice's unit and an entry for bob's."""
+    plan = make_plan(erin, qualification)
+    alice_entry = make_entry(plan, judged_unit(alice_enrolment, unit))
+    review = sign_review(alice_entry)
+    bob_entry = make_entry(plan, judged_unit(bob_enrolment, unit))
+    return {"plan": plan, "review": review, "bob_entry": bob_entry}
+
+
+def test_the_eqa_reads_the_granted_learners_portfolio(client, gina, grant, alice_enrolment, unit):
+    client.force_login(gina)
+    for url in (
+        reverse("quality:home"),
+        reverse("evidence:progress", args=[alice_enrolment.pk]),
+        reverse("assessments:unit", args=[alice_enrolment.pk, unit.slug]),
+        reverse("people:enrolment", args=[alice_enrolment.pk]),
+        reverse("evidence:list"),
+    ):
+        assert client.get(url).status_code == 200, url
+
+
+def test_the_eqa_finds_no_control_that_changes_anything(
+    client, gina, grant, alice_enrolment, unit, sampled
+):
+    item = EvidenceItem.objects.filter(enrolment=alice_enrolment).first()
+    client.force_login(gina)
+    for url in (
+        reverse("home"),
+        reverse("quality:home"),
+        reverse("quality:plan", args=[sampled["plan"].pk]),
+        reverse("quality:review", args=[sampled["review"].pk]),
+        reverse("evidence:progress", args=[alice_enrolment.pk]),
+        reverse("evidence:list"),
+        reverse("evidence:item", args=[item.pk]),
+        reverse("assessments:unit", args=[alice_enrolment.pk, unit.slug]),
+        reverse("assessments:history", args=[alice_enrolment.pk, unit.slug]),
+        reverse("assessments:targets", args=[alice_enrolment.pk]),
+        reverse("people:enrolment", args=[alice_enrolment.pk]),
+    ):
+        page = client.get(url).content.decode()
+        forms = re.findall(r'<form[^>]*method="post"[^>]*>', page, flags=re.IGNORECASE)
+        assert forms == [f'<form method="post" action="{reverse("logout")}">'], url
+        assert "<textarea" not in page and 'type="file"' not in page, url
+
+
+def test_a_learner_outside_the_grant_answers_404(client, gina, grant, bob_enrolment, unit):
+    judged_unit(bob_enrolment, unit)
+    client.force_login(gina)
+    item = EvidenceItem.objects.get(enrolment=bob_enrolment)
+    for url in (
+        reverse("evidence:progress", args=[bob_enrolment.pk]),
+        reverse("assessments:unit", args=[bob_enrolment.pk, unit.slug]),
+        reverse("evidence:item", args=[item.pk]),
+        reverse("assessments:report_pdf", args=[bob_enrolment.pk]),
+    ):
+        assert client.get(url).status_code == 404, url
+    listed = client.get(reverse("evidence:list")).content.decode()
+    assert reverse("evidence:item", args=[item.pk]) not in listed
+
+
+def test_a_unit_outside_the_grant_answers_404(
+    client, gina, frank, alice_enrolment, qualification, unit
+):
+    other_unit = UnitFactory(qualifications=[qualification])
+    alice_enrolment.enrolled_units.create(unit=other_unit)
+    eqa_grant_create(
+        by=frank,
+        eqa=gina,
+        enrolments=[alice_enrolment],
+        units=[other_unit],
+        covers_from=datetime.date(2026, 9, 1),
+        covers_to=datetime.date(2027, 1, 31),
+        expires_at=timezone.now() + datetime.timedelta(days=7),
+    )
+    judged_unit(alice_enrolment, unit)
+    client.force_login(gina)
+    progress = client.get(reverse("evidence:progress", args=[alice_enrolment.pk]))
+    assert [coverage.unit for coverage in progress.context["units"]] == [other_unit]
+    url = reverse("assessments:unit", args=[alice_enrolment.pk, unit.slug])
+    assert client.get(url).status_code == 404
+    item = EvidenceItem.objects.get(enrolment=alice_enrolment)
+    assert client.get(reverse("evidence:item", args=[item.pk])).status_code == 404
+    report = reverse("assessments:report_pdf", args=[alice_enrolment.pk])
+    assert client.get(report, {"unit": unit.slug}).status_code == 404
+
+
+def test_after_expiry_everything_answers_404(client, gina, grant, alice_enrolment, sampled):
+    EqaGrant.objects.filter(pk=grant.pk).update(expires_at=timezone.now())
+    client.force_login(gina)
+    for url in (
+        reverse("evidence:progress", args=[alice_enrolment.pk]),
+        reverse("quality:home"),
+        reverse("quality:plan", args=[sampled["plan"].pk]),
+        reverse("quality:review", args=[sampled["review"].pk]),
+        reverse("criteria:qualifications"),
+        reverse("evidence:list"),
+        reverse("notifications:list"),
+    ):
+        assert client.get(url).status_code == 404, url
+    home = client.get(reverse("home"))
+    assert home.status_code == 200
+    assert reverse("evidence:list") not in home.content.decode()
+
+
+def test_a_revoked_grant_ends_access_at_once(client, gina, grant, frank, alice_enrolment):
+    eqa_grant_revoke(grant=grant, by=frank)
+    client.force_login(gina)
+    url = reverse("evidence:progress", args=[alice_enrolment.pk])
+    assert client.get(url).status_code == 404
+
+
+def _every_url(resolver=None, namespace=""):
+    for pattern in (resolver or get_resolver()).url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _every_url(pattern, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield namespace + pattern.name, pattern
+
+
+def _example_path(name, pattern):
+    arguments = {
+        key: ("1" if "int" in str(conv) else "x")
+        for key, conv in pattern.pattern.converters.items()
+    }
+    try:
+        return reverse(name, kwargs=arguments)
+    except Exception:
+        return None
+
+
+def test_every_post_an_eqa_makes_is_refused_and_logged(client, gina, grant, sampled):
+    client.force_login(gina)
+    paths = {
+        path
+        for name, pattern in _every_url()
+        if name not in {"logout"} and (path := _example_path(name, pattern))
+    }
+    assert len(paths) > 40
+    for path in sorted(paths):
+        response = client.post(path, {"anything": "1"})
+        assert response.status_code == 403, path
+    assert EqaAccessLog.objects.filter(eqa=gina, method="POST", status_code=403).count() == len(
+        paths
+    )
+    # Not even their own password changes, and nothing changed in the plan.
+    assert sampled["plan"].entries.count() == 2
+
+
+def test_each_page_is_logged_with_time_and_object(client, gina, grant, alice_enrolment, unit):
+    client.force_login(gina)
+    client.get(reverse("assessments:unit", args=[alice_enrolment.pk, unit.slug]))
+    entry = EqaAccessLog.objects.get(eqa=gina)
+    assert entry.view_name == "assessments:unit"
+    assert entry.object_ref == f"enrolment_pk {alice_enrolment.pk}, unit_slug {unit.slug}"
+    assert entry.status_code == 200 and entry.method == "GET"
+    assert abs(entry.at - timezone.now()) < datetime.timedelta(minutes=1)
+
+
+def test_the_centre_admin_sees_the_log_on_the_grant(client, gina, grant, frank, alice_enrolment):
+    client.force_login(gina)
+    client.get(reverse("evidence:progress", args=[alice_enrolment.pk]))
+    client.force_login(frank)
+    page = client.get(reverse("quality:grant", args=[grant.pk])).content.decode()
+    assert f"/evidence/enrolments/{alice_enrolment.pk}/progress/" in page
+    assert "evidence:progress" in page
+
+
+def test_the_eqa_reads_iqa_plans_and_reviews_within_the_grant(client, gina, grant, sampled):
+    client.force_login(gina)
+    plan_page = client.get(reverse("quality:plan", args=[sampled["plan"].pk]))
+    assert plan_page.status_code == 200
+    text = plan_page.content.decode()
+    assert "Alice Archer" in text and "Bob Baker" not in text
+    assert "Suggested sample" not in text and "Take out" not in text
+    assert client.get(reverse("quality:review", args=[sampled["review"].pk])).status_code == 200
+    assert client.get(reverse("quality:entry", args=[sampled["bob_entry"].pk])).status_code == 404
+    csv = client.get(reverse("quality:plan_report", args=[sampled["plan"].pk, "csv"]))
+    assert csv.status_code == 200
+    assert "Alice Archer" in csv.content.decode() and "Bob Baker" not in csv.content.decode()
+
+
+def test_reviews_outside_the_grants_dates_answer_404(
+    client, gina, frank, alice_enrolment, unit, sampled
+):
+    eqa_grant_create(
+        by=frank,
+        eqa=gina,
+        enrolments=[alice_enrolment],
+        units=[unit],
+        covers_from=datetime.date(2025, 1, 1),
+        covers_to=datetime.date(2025, 6, 30),
+        expires_at=timezone.now() + datetime.timedelta(days=7),
+    )
+    client.force_login(gina)
+    assert client.get(reverse("quality:review", args=[sampled["review"].pk])).status_code == 404
+    assert client.get(reverse("quality:plan", args=[sampled["plan"].pk])).status_code == 404
+
+
+def test_a_grant_is_refused_for_someone_not_marked_as_eqa(frank, dave, alice_enrolment, unit):
+    with pytest.raises(ValidationError) as error:
+        eqa_grant_create(
+            by=frank,
+            eqa=dave,
+            enrolments=[alice_enrolment],
+            units=[unit],
+            covers_from=datetime.date(2026, 9, 1),
+            covers_to=datetime.date(2026, 8, 1),
+            expires_at=timezone.now() - datetime.timedelta(hours=1),
+        )
+    assert "not marked as an external quality assurer" in str(error.value)
+    assert "Access must end in the future." in str(error.value)
+    assert not EqaGrant.objects.exists()
+
+
+def test_only_a_centre_admin_grants_access(erin, gina, alice_enrolment, unit):
+    with pytest.raises(ValidationError, match="Only a centre admin"):
+        eqa_grant_create(
+            by=erin,
+            eqa=gina,
+            enrolments=[alice_enrolment],
+            units=[unit],
+            covers_from=datetime.date(2026, 9, 1),
+            covers_to=datetime.date(2026, 12, 1),
+            expires_at=timezone.now() + datetime.timedelta(days=1),
+        )
+
+
+def test_an_eqa_cannot_be_given_a_role_on_an_enrolment(gina, carol, qualification, unit):
+    from people.services import enrolment_create
+
+    with pytest.raises(ValidationError, match="external quality assurer and cannot hold a role"):
+        enrolment_create(
+            learner=UserFactory(username="kim"),
+            qualification=qualification,
+            units=[unit],
+            assessor=carol,
+            iqa=gina,
+            start_date=datetime.date(2026, 9, 1),
+            planned_end_date=datetime.date(2027, 9, 1),
+        )
