@@ -280,3 +280,31 @@ def test_an_eqa_cannot_be_given_a_role_on_an_enrolment(gina, carol, qualificatio
             start_date=datetime.date(2026, 9, 1),
             planned_end_date=datetime.date(2027, 9, 1),
         )
+
+
+def test_someone_with_a_role_here_cannot_be_marked_as_eqa(carol, frank, alice_enrolment):
+    from people.services import person_update
+
+    with pytest.raises(ValidationError, match="is a learner, assessor or IQA here"):
+        person_update(person=carol, by=frank, is_external_verifier=True)
+    carol.refresh_from_db()
+    assert not carol.is_external_verifier
+
+
+def test_a_centre_admin_marks_a_new_person_as_eqa_on_the_person_form(client, frank):
+    client.force_login(frank)
+    response = client.post(
+        reverse("people:person_add"),
+        {
+            "username": "hpr",
+            "first_name": "Helen",
+            "last_name": "Price",
+            "email": "h.price@awarding.example",
+            "is_external_verifier": "on",
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 302
+    from people.models import User
+
+    assert User.objects.get(username="hpr").is_external_verifier
