@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from nvq_portfolio.errors import errors_to_form
 from people.access import Role
 
 from . import selectors
@@ -20,15 +21,6 @@ from .signoff import sign_off_verify, unit_countersign, unit_reopen, unit_sign_o
 
 REOPENERS = {Role.ASSESSOR, Role.IQA}
 NOT_SIGNED = "This unit is not signed off at the moment."
-
-
-def _apply_errors(form, error):
-    """Show a service's ValidationError on the form: per field where it names one."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _redirect_with(request, enrolled_unit, error=None, success=""):
@@ -84,7 +76,7 @@ def judge(request, enrolment_pk, unit_slug, key):
                 evidence=form.evidence(),
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, f"Judgement of {row.code} recorded.")
             return redirect(unit_url(enrolled_unit))

@@ -16,6 +16,7 @@ from evidence.forms import AssessorMappingForm
 from evidence.mapping import assessor_target_choices, target_from_key
 from evidence.models import EvidenceMapping
 from evidence.typed import typed_template
+from nvq_portfolio.errors import errors_to_messages
 from people.access import Role
 
 from . import review as services
@@ -70,11 +71,6 @@ class AcceptForm(forms.Form):
     )
 
 
-def _message_errors(request, error):
-    for message in error.messages:
-        messages.error(request, message)
-
-
 def _mappings(item):
     return item.mappings.select_related(
         "criterion__outcome__unit", "part__criterion__outcome", "added_by", "decided_by"
@@ -123,7 +119,7 @@ def review(request, pk):
     try:
         services.review_start(item=item, by=request.user)
     except ValidationError as error:
-        _message_errors(request, error)
+        errors_to_messages(request, error)
     else:
         messages.success(request, "Review started. The learner sees the item is in review.")
     return redirect("assessments:review", item.pk)
@@ -141,7 +137,7 @@ def _decide(request, item):
         changed = services.mappings_decide(item=item, by=request.user, decisions=decisions)
     except ValidationError as error:
         if not hasattr(error, "error_dict"):
-            _message_errors(request, error)
+            errors_to_messages(request, error)
             return redirect("assessments:review", item.pk)
         for form in decision_forms:
             for message in error.error_dict.get(str(form.mapping.pk), []):
@@ -167,7 +163,7 @@ def _add_mapping(request, item):
             accept=form.cleaned_data["accept"],
         )
     except ValidationError as error:
-        _message_errors(request, error)
+        errors_to_messages(request, error)
     else:
         messages.success(request, f"Mapping to {mapping.code} added, marked as the assessor's.")
     return redirect("assessments:review", item.pk)
@@ -189,7 +185,7 @@ def feedback(request, pk):
     try:
         services.feedback_add(item=item, by=request.user, text=request.POST.get("text", ""))
     except ValidationError as error:
-        _message_errors(request, error)
+        errors_to_messages(request, error)
     else:
         messages.success(request, "Message added to the feedback thread.")
     return redirect(_next_or_item(request, item))
@@ -204,7 +200,7 @@ def send_back(request, pk):
             services.item_send_back(item=item, by=request.user, text=form.cleaned_data["text"])
         except ValidationError as error:
             if not hasattr(error, "error_dict"):
-                _message_errors(request, error)
+                errors_to_messages(request, error)
                 return redirect("assessments:review", item.pk)
             form.add_error("text", error.error_dict["text"])
         else:
@@ -219,7 +215,7 @@ def accept(request, pk):
     try:
         services.item_accept(item=item, by=request.user, comment=request.POST.get("comment", ""))
     except ValidationError as error:
-        _message_errors(request, error)
+        errors_to_messages(request, error)
     else:
         messages.success(request, "Item accepted. The learner has been told.")
     return redirect("assessments:review", item.pk)

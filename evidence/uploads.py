@@ -7,6 +7,7 @@ files leave nothing behind and a later change can move storage to an object stor
 
 import hashlib
 import unicodedata
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -119,13 +120,17 @@ def earlier_copy(evidence_file):
     )
 
 
-def evidence_file_add(*, item, upload, by):
-    """Check, hash and store one uploaded file; return (file, earlier copy or None).
+@dataclass(frozen=True)
+class CheckedUpload:
+    original_name: str
+    size: int
+    sha256: str
+    content_type: str
 
-    The bytes are stored before the row is written, outside the transaction so the item is not
-    locked while a large file is copied; if anything after that fails, they are deleted.
-    """
-    require_file_changes_allowed(item, by)
+
+def upload_check(upload):
+    """Everything the portfolio checks of an uploaded file before storing a byte of it: its
+    size, then what its bytes really are; then its SHA-256, read a chunk at a time."""
     original_name = safe_file_name(upload.name)
     check_size(upload.size)
     sniffed = sniff(upload, original_name)
@@ -133,12 +138,24 @@ def evidence_file_add(*, item, upload, by):
         raise ValidationError(sniffed.refusal)
     size, sha256 = measure(upload)
     check_size(size)
+    return CheckedUpload(original_name, size, sha256, sniffed.file_type.content_type)
+
+
+def evidence_file_add(*, item, upload, by):
+    """Check, hash and store one uploaded file; return (file, earlier copy or None).
+
+    The bytes are stored before the row is written, outside the transaction so the item is not
+    locked while a large file is copied; if anything after that fails, they are deleted.
+    """
+    require_file_changes_allowed(item, by)
+    checked = upload_check(upload)
+    original_name = checked.original_name
     evidence_file = EvidenceFile(
         item=item,
         original_name=original_name,
-        size=size,
-        sha256=sha256,
-        content_type=sniffed.file_type.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        content_type=checked.content_type,
         uploaded_by=by,
     )
     storage = evidence_file.file.storage

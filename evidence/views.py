@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from nvq_portfolio.errors import errors_to_form, errors_to_messages
 from people.access import Role, enrolment_for_user, enrolment_role
 
 from . import services
@@ -12,20 +13,6 @@ from .access import MAPPING_CHANGES, evidence_item_for_user
 from .forms import AssessorMappingForm, EvidenceItemForm, SubmitForm, TypedEvidenceForm
 from .mapping import assessor_target_choices, picker_groups, target_from_key, targets_from_post
 from .typed import TEMPLATES, typed_template
-
-
-def _apply_errors(form, error):
-    """Show a service's ValidationError on the form: per field where it names one."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
-def _message_errors(request, error):
-    for message in error.messages:
-        messages.error(request, message)
 
 
 def item_create(request, enrolment_pk):
@@ -54,7 +41,7 @@ def item_create(request, enrolment_pk):
                 **form.cleaned_data,
             )
         except ValidationError as error:
-            _apply_errors(
+            errors_to_form(
                 typed_form if typed_form and hasattr(error, "error_dict") else form, error
             )
         else:
@@ -117,7 +104,7 @@ def item_edit(request, pk):
                 **form.cleaned_data,
             )
         except ValidationError as error:
-            _apply_errors(
+            errors_to_form(
                 typed_form if typed_form and hasattr(error, "error_dict") else form, error
             )
         else:
@@ -142,7 +129,7 @@ def item_delete(request, pk):
         try:
             services.evidence_item_delete(item=item, by=request.user)
         except ValidationError as error:
-            _message_errors(request, error)
+            errors_to_messages(request, error)
             return redirect(item)
         messages.success(request, f"Deleted the draft “{item.title}”.")
         return redirect("evidence:progress", item.enrolment_id)
@@ -157,7 +144,7 @@ def item_mappings(request, pk):
                 item=item, by=request.user, targets=targets_from_post(request.POST)
             )
         except ValidationError as error:
-            _message_errors(request, error)
+            errors_to_messages(request, error)
         else:
             messages.success(request, "Mappings saved.")
             return redirect(item)
@@ -185,7 +172,7 @@ def assessor_mapping_add(request, pk):
                 as_assessor=True,
             )
         except ValidationError as error:
-            _message_errors(request, error)
+            errors_to_messages(request, error)
         else:
             messages.success(request, "Mapping added, marked as the assessor's.")
     else:
@@ -200,7 +187,7 @@ def mapping_remove(request, pk, mapping_pk):
     try:
         services.evidence_mapping_remove(mapping=mapping, by=request.user)
     except ValidationError as error:
-        _message_errors(request, error)
+        errors_to_messages(request, error)
     else:
         messages.success(request, f"Removed the mapping to {mapping.code}.")
     return redirect(item)
@@ -217,7 +204,7 @@ def item_submit(request, pk):
             declaration=form.is_valid() and form.cleaned_data["declaration"],
         )
     except ValidationError as error:
-        _message_errors(request, error)
+        errors_to_messages(request, error)
     else:
         messages.success(request, f"Submitted for assessment as version {version.number}.")
     return redirect(item)
@@ -229,7 +216,7 @@ def item_revise(request, pk):
     try:
         services.evidence_revise(item=item, by=request.user)
     except ValidationError as error:
-        _message_errors(request, error)
+        errors_to_messages(request, error)
     else:
         messages.success(
             request,

@@ -9,12 +9,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from evidence.file_views import FILE_POLICY
+from nvq_portfolio.errors import errors_to_form, errors_to_messages
 from people.access import require_centre_admin
 
 from . import access, services
 from .forms import GrantForm, StandardisationForm
 from .models import EqaAccessLog, EqaGrant
-from .views import _errors_to_form, _message_errors
 
 LOG_ROWS = 200
 
@@ -44,7 +44,7 @@ def standardisation_create(request):
         try:
             record = services.standardisation_record_create(by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, "Standardisation recorded.")
             return redirect(record)
@@ -104,7 +104,7 @@ def grant_create(request):
         try:
             grant = services.eqa_grant_create(by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, f"{grant.eqa.display_name} has read-only access.")
             return redirect(grant)
@@ -139,7 +139,7 @@ def grant_revoke(request, pk):
     try:
         services.eqa_grant_revoke(grant=grant, by=request.user)
     except ValidationError as error:
-        _message_errors(request, error)
+        errors_to_messages(request, error)
     else:
         messages.success(request, "Access ended.")
     return redirect(grant)

@@ -11,8 +11,7 @@ from django.utils.text import get_text_list
 
 from assessments.models import Judgement, UnitSignOff
 from assessments.signoff import manifest_digest, unit_reopen
-from evidence.sniffing import sniff
-from evidence.uploads import check_size, measure, safe_file_name
+from evidence.uploads import safe_file_name, upload_check
 from notifications.models import Notification
 from notifications.services import notify
 from people.models import Enrolment
@@ -500,22 +499,21 @@ def quality_action_close(*, action, by, note=""):
 
 def standardisation_document_store(*, record, upload, by):
     """Check and store one document of a record; the caller deletes the file on failure."""
-    original_name = safe_file_name(upload.name)
-    check_size(upload.size)
-    sniffed = sniff(upload, original_name)
-    if sniffed.refusal:
-        raise ValidationError(f"{original_name}: {sniffed.refusal}")
-    size, sha256 = measure(upload)
-    check_size(size)
+    try:
+        checked = upload_check(upload)
+    except ValidationError as error:
+        raise ValidationError(
+            f"{safe_file_name(upload.name)}: {' '.join(error.messages)}"
+        ) from None
     document = StandardisationDocument(
         record=record,
-        original_name=original_name,
-        size=size,
-        sha256=sha256,
-        content_type=sniffed.file_type.content_type,
+        original_name=checked.original_name,
+        size=checked.size,
+        sha256=checked.sha256,
+        content_type=checked.content_type,
         uploaded_by=by,
     )
-    document.file.save(original_name, upload, save=False)
+    document.file.save(checked.original_name, upload, save=False)
     return document
 
 

@@ -12,25 +12,13 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST, require_safe
 
 from assessments.selectors import standing_sign_off, unit_assessment
+from nvq_portfolio.errors import errors_to_form, errors_to_messages
 from people.access import require_centre_admin
 from people.selectors import enrolments_for_list
 
 from . import access, reports, selectors, services
 from .forms import CloseForm, EntryForm, PlanForm, PolicyForm, RespondForm, ReviewForm, RiskForm
 from .sampling import sampling_policy
-
-
-def _errors_to_form(form, error):
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
-def _message_errors(request, error):
-    for message in error.messages:
-        messages.error(request, message)
 
 
 def home(request):
@@ -73,7 +61,7 @@ def plan_create(request):
         try:
             plan = services.sampling_plan_create(iqa=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, "Plan made. Look at the suggested sample below.")
             return redirect(plan)
@@ -105,7 +93,7 @@ def plan_accept(request, pk):
             plan=plan, by=request.user, keys=request.POST.getlist("accept")
         )
     except ValidationError as error:
-        _message_errors(request, error)
+        errors_to_messages(request, error)
     else:
         messages.success(request, f"{len(entries)} suggested sample(s) added to the plan.")
     return redirect(plan)
@@ -119,7 +107,7 @@ def entry_add(request, pk):
         try:
             services.sample_entry_add(plan=plan, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, "Added to the plan.")
             return redirect(plan)
@@ -134,7 +122,7 @@ def entry_drop(request, pk):
     try:
         services.sample_entry_drop(entry=entry, by=request.user)
     except ValidationError as error:
-        _message_errors(request, error)
+        errors_to_messages(request, error)
     else:
         messages.success(request, "Taken out of the plan.")
     return redirect(entry.plan)
@@ -158,7 +146,7 @@ def entry_review(request, pk):
                 declaration_confirmed=form.cleaned_data["declaration"],
             )
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, "Review signed. The assessor has been told.")
             return redirect(review)
@@ -210,7 +198,7 @@ def action_respond(request, pk):
             action=action, by=request.user, response=form.cleaned_data["response"]
         )
     except ValidationError as error:
-        _message_errors(request, error)
+        errors_to_messages(request, error)
     else:
         messages.success(request, "Response sent to the IQA.")
     return redirect(action.review)
@@ -226,7 +214,7 @@ def action_close(request, pk):
             action=action, by=request.user, note=form.cleaned_data.get("note", "")
         )
     except ValidationError as error:
-        _message_errors(request, error)
+        errors_to_messages(request, error)
     else:
         messages.success(request, "Action closed.")
     return redirect(action.review)
@@ -262,7 +250,7 @@ def risk(request):
         try:
             services.assessor_risk_set(by=user, **form.cleaned_data)
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, "Risk rating recorded.")
             return redirect("quality:risk")
@@ -293,7 +281,7 @@ def policy(request):
         try:
             services.sampling_policy_update(by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _errors_to_form(form, error)
+            errors_to_form(form, error)
         else:
             messages.success(request, "Sampling rates saved.")
             return redirect("quality:policy")
