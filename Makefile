@@ -7,7 +7,7 @@ TEMPLATE_DIRS := templates $(wildcard */templates)
 # One test worker per core; each gets its own test database.
 PYTEST := $(BIN)/pytest -q -n auto
 
-.PHONY: run test lint format venv system-deps serve demo-data clean
+.PHONY: run test test-e2e lint format venv system-deps e2e-deps serve demo-data clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,5 +60,31 @@ test: lint system-deps
 		echo "== PostgreSQL at 127.0.0.1:5432 does not answer: suite ran on SQLite only =="; \
 	fi
 
+# Browser tests: Playwright drives Debian's Chromium (never a downloaded browser); axe-core and
+# the Nu HTML Checker (vnu.jar, run on Java) come from the npm registry at the versions pinned in
+# e2e/package.json, without their install scripts (vnu-jar's would fetch a Java of its own).
+$(VENV)/.installed-e2e: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e ".[dev,e2e]"
+	touch $@
+
+e2e/node_modules/.installed: e2e/package.json
+	npm install --prefix e2e --ignore-scripts --no-package-lock --no-audit --no-fund --loglevel=error
+	touch $@
+
+e2e-deps: system-deps
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v java >/dev/null || missing="$$missing default-jre-headless"; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing from Debian:$$missing"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+# The journey runs in order in one process: its stages share one live server and database.
+test-e2e: e2e-deps $(VENV)/.installed-e2e e2e/node_modules/.installed
+	$(BIN)/pytest -q -p no:xdist e2e --liveserver 127.0.0.1
+
 clean:
-	rm -rf $(VENV) db.sqlite3 media staticfiles
+	rm -rf $(VENV) db.sqlite3 media staticfiles e2e/node_modules

@@ -1,0 +1,37 @@
+"""Stage 5: the assessor downloads Priya's PDF coverage report and it reads as it should."""
+
+import re
+
+from playwright.sync_api import expect
+
+from .browser import pdf_text
+from .journey import ALL_CODES, FILES_ITEM, STAR_ITEM, UNIT
+
+
+def test_the_assessor_downloads_the_pdf_report_with_every_criterion(assessor, tmp_path):
+    page = assessor.page
+    assessor.goto("/")
+    page.get_by_role("link", name=re.compile("^Open your caseload")).click()
+    page.get_by_role("row").filter(has_text="Priya Shah").get_by_role("link", name=UNIT).click()
+    page.get_by_role("link", name=re.compile("^Progress of Priya Shah")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Progress of Priya Shah")
+    assessor.check("progress of the learner")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download PDF report").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".pdf")
+    report = tmp_path / download.suggested_filename
+    download.save_as(report)
+    assert report.read_bytes().startswith(b"%PDF-")
+
+    text = pdf_text(report)
+    words = " ".join(text.split())
+    assert "Priya Shah" in words
+    assert UNIT in words
+    for code in ALL_CODES:
+        assert re.search(rf"(?<![\d.]){re.escape(code)}(?![\d])", text), f"{code} not in report"
+    for title in (FILES_ITEM, STAR_ITEM):
+        assert title in words, f"{title} not in the report"
+    assert "Sign-off: signed off by Sarah Jones" in words
+    assert "not yet countersigned" not in words
+    assert "Learner's countersignature Priya Shah" in words
