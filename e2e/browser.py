@@ -148,9 +148,6 @@ class Person:
             self.page.locator("[role=status], [role=alert]").filter(has_text=text)
         ).to_be_visible()
 
-    def main(self) -> Locator:
-        return self.page.locator("main")
-
     # the keyboard alone
 
     def tab_to(self, locator: Locator, *, limit=400, backwards=False):
@@ -188,12 +185,6 @@ class Person:
         """Start keyboard navigation from the top of the page, as after loading it."""
         self.page.evaluate("() => { document.activeElement && document.activeElement.blur(); }")
         self.page.evaluate("() => window.scrollTo(0, 0)")
-
-    def focused(self):
-        return self.page.evaluate(
-            "() => { const e = document.activeElement;"
-            " return e ? (e.labels && e.labels[0] ? e.labels[0].innerText : e.innerText) : ''; }"
-        )
 
 
 def pdf_text(path):

@@ -91,11 +91,6 @@ def drop_files(page, files, zone="[data-drop-zone]"):
     )
 
 
-def as_input_files(files):
-    """The files as Playwright's file chooser takes them."""
-    return [{"name": name, "mimeType": kind, "buffer": data} for name, kind, data in files]
-
-
 def picker_row(page, code):
     """The row of the mapping picker for one criterion or part code, e.g. "9.1 b"."""
     code_cell = page.locator(".criterion-code").get_by_text(code, exact=True)
