@@ -123,6 +123,27 @@ class ReviewForm(forms.Form):
             for judgement in self.judgements
         }
 
+    def place_errors(self, error):
+        """Put the review service's refusals beside the fields they are about: each names a
+        criterion code ("5.1: ..."), an action ("Action 2: ...") or the feedback or declaration."""
+        by_code = {judgement.code: judgement.pk for judgement in self.judgements}
+        for message in error.messages:
+            subject, _, rest = message.partition(": ")
+            # Beside its field the subject goes without saying: the field's label names it.
+            sentence = rest[:1].upper() + rest[1:]
+            if subject in by_code:
+                kind = "comment" if rest.startswith("say why") else "verdict"
+                self.add_error(f"{kind}_{by_code[subject]}", sentence)
+            elif subject.startswith("Action ") and subject[7:].isdigit():
+                kind = "action" if rest.startswith("say what") else "due"
+                self.add_error(f"{kind}_{subject[7:]}", sentence)
+            elif message.startswith("Write your feedback"):
+                self.add_error("feedback", message)
+            elif message.startswith("Confirm the declaration"):
+                self.add_error("declaration", message)
+            else:
+                self.add_error(None, message)
+
     def actions(self):
         data = self.cleaned_data
         return [

@@ -146,7 +146,7 @@ def entry_review(request, pk):
                 declaration_confirmed=form.cleaned_data["declaration"],
             )
         except ValidationError as error:
-            errors_to_form(form, error)
+            form.place_errors(error)
         else:
             messages.success(request, "Review signed. The assessor has been told.")
             return redirect(review)

@@ -216,6 +216,8 @@ def test_the_review_form_shows_what_is_wrong_and_writes_nothing(client, entry, e
     response = client.post(review_url(entry), data)
     assert response.status_code == 400
     page = response.content.decode()
-    assert "The review was not signed" in page
-    assert "1.1: say why you disagree" in page
+    assert "There is a problem" in page
+    assert "Comment on 1.1</a>: Say why you disagree; the assessor needs to know." in page
+    assert "Your verdict on 2.1</a>: Say whether you agree with the judgement." in page
+    assert 'aria-invalid="true"' in page
     assert not SampleReview.objects.exists()
