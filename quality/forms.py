@@ -7,7 +7,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
-from criteria.models import Qualification, Unit
+from criteria.models import AssessmentCriterion, Qualification, Unit
 from people.models import Enrolment, EnrolmentUnit, User
 
 from .models import RiskRating, SampleEntry, StandardisationRecord
@@ -41,6 +41,13 @@ class EntryForm(forms.Form):
     reason = forms.CharField(
         max_length=300, help_text="Why you are adding it, e.g. a concern raised at a meeting."
     )
+    criteria = forms.ModelMultipleChoiceField(
+        queryset=AssessmentCriterion.objects.none(),
+        required=False,
+        label="Only these criteria",
+        help_text="Leave empty to sample the whole unit. Hold Ctrl (or ⌘) to choose several.",
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
 
     def __init__(self, *args, plan, **kwargs):
         super().__init__(*args, **kwargs)
@@ -54,6 +61,15 @@ class EntryForm(forms.Form):
         )
         field.label_from_instance = lambda eu: (
             f"{eu.enrolment.learner.display_name}: {eu.unit.display_reference} {eu.unit.title}"
+        )
+        criteria = self.fields["criteria"]
+        criteria.queryset = (
+            AssessmentCriterion.objects.filter(outcome__unit__qualifications=plan.qualification)
+            .select_related("outcome__unit")
+            .order_by("outcome__unit__title", "outcome__number", "number")
+        )
+        criteria.label_from_instance = lambda c: (
+            f"{c.outcome.unit.display_reference} {c.code}: {c.text[:70]}"
         )
 
 

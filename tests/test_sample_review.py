@@ -221,3 +221,40 @@ def test_the_review_form_shows_what_is_wrong_and_writes_nothing(client, entry, e
     assert "Your verdict on 2.1</a>: Say whether you agree with the judgement." in page
     assert 'aria-invalid="true"' in page
     assert not SampleReview.objects.exists()
+
+
+def test_an_entry_naming_criteria_samples_only_their_judgements(
+    client, alice_enrolment, unit, erin, qualification
+):
+    enrolled_unit = judged_unit(alice_enrolment, unit)
+    plan = make_plan(erin, qualification)
+    client.force_login(erin)
+    criterion = unit.outcomes.get(number=2).criteria.get()
+    response = client.post(
+        reverse("quality:entry_add", args=[plan.pk]),
+        {
+            "enrolled_unit": enrolled_unit.pk,
+            "stage": "interim",
+            "planned_for": "2026-12-01",
+            "reason": "Concern about 2.1 raised at standardisation",
+            "criteria": [criterion.pk],
+        },
+    )
+    assert response.status_code == 302
+    entry = plan.entries.get()
+    assert [j.code for j in judgements_sampled(entry)] == ["2.1"]
+    review = sign_review(entry)
+    assert [v.judgement.code for v in review.verdicts.all()] == ["2.1"]
+
+
+def test_an_entry_adding_nothing_says_what_is_missing(
+    client, alice_enrolment, unit, erin, qualification
+):
+    judged_unit(alice_enrolment, unit)
+    plan = make_plan(erin, qualification)
+    client.force_login(erin)
+    response = client.post(reverse("quality:entry_add", args=[plan.pk]), {"stage": "interim"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "There is a problem" in page and "This field is required." in page
+    assert not plan.entries.exists()
