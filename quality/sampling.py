@@ -23,7 +23,8 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from assessments.models import Judgement, UnitSignOff
-from evidence.models import AssessmentMethod, EvidenceMapping, EvidenceType
+from assessments.selectors import method_labels
+from evidence.models import EvidenceMapping, EvidenceType
 from evidence.typed import TEMPLATES
 from people.models import EnrolmentUnit
 
@@ -144,10 +145,7 @@ def _rating_words(assessor, risk, rate):
 
 
 def method_label(value):
-    try:
-        return AssessmentMethod(value).label
-    except ValueError:
-        return value
+    return method_labels([value])[0]
 
 
 def evidence_type_label(value):
@@ -181,10 +179,6 @@ class Tally:
     @property
     def planned(self):
         return self.planned_interim + self.planned_summative
-
-    @property
-    def done(self):
-        return self.done_interim + self.done_summative
 
     @property
     def covered(self):
@@ -221,17 +215,6 @@ class Coverage:
     records: list
     locations: list
     units: list
-
-    @property
-    def camera(self):
-        return [
-            ("Candidates", "Every learner at least once summatively", self.candidates),
-            ("Assessors", "Each assessor's decisions at the rate their risk sets", self.assessors),
-            ("Methods", "Every assessment method in use", self.methods),
-            ("Evidence", "The kinds of evidence in use", self.evidence_types),
-            ("Records", "The assessor's own records in use", self.records),
-            ("Assessment locations", "Where observations took place", self.locations),
-        ]
 
     @property
     def gaps(self):
@@ -301,13 +284,7 @@ def coverage(reach, entries, *, policy, ratings):
         features = reach.get(enrolled_unit_pk)
         if features is None:
             continue  # the learner has since moved to another IQA; the entry still shows
-        learner = learners[features.enrolment.pk]
-        if stage == SampleEntry.Stage.SUMMATIVE:
-            learner.planned_summative += 1
-            learner.done_summative += reviewed
-        else:
-            learner.planned_interim += 1
-            learner.done_interim += reviewed
+        _count(learners[features.enrolment.pk], stage, reviewed)
         assessor = assessors[features.assessor.pk]
         _count(assessor, stage, reviewed)
         assessor.sampled_units.add(enrolled_unit_pk)
