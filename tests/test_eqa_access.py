@@ -73,6 +73,7 @@ def test_the_eqa_finds_no_control_that_changes_anything(
         reverse("evidence:progress", args=[alice_enrolment.pk]),
         reverse("evidence:list"),
         reverse("evidence:item", args=[item.pk]),
+        reverse("assessments:review", args=[item.pk]),
         reverse("assessments:unit", args=[alice_enrolment.pk, unit.slug]),
         reverse("assessments:history", args=[alice_enrolment.pk, unit.slug]),
         reverse("assessments:targets", args=[alice_enrolment.pk]),
