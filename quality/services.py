@@ -9,8 +9,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import get_text_list
 
+from assessments.caseload import due_text
 from assessments.models import Judgement, UnitSignOff
 from assessments.signoff import manifest_digest, unit_reopen
+from assessments.targets import REMIND_DAYS
 from evidence.uploads import safe_file_name, upload_check
 from notifications.models import Notification
 from notifications.services import notify
@@ -492,6 +494,45 @@ def quality_action_close(*, action, by, note=""):
         url=action.review.get_absolute_url(),
     )
     return action
+
+
+def quality_action_reminders_send(*, today=None):
+    """Remind each assessor of an open action due within REMIND_DAYS or overdue, and the IQA
+    of one overdue, at most once a day each (the Notification table is the record). Returns
+    how many reminders were sent."""
+    today = today or timezone.localdate()
+    actions = QualityAction.objects.filter(
+        status=QualityAction.Status.OPEN,
+        due_date__lte=today + datetime.timedelta(days=REMIND_DAYS),
+    ).select_related("assessor", "review__iqa", "review__entry__enrolled_unit__enrolment__learner")
+    sent = 0
+    for action in actions:
+        url = action.review.get_absolute_url()
+        due = due_text(action.due_date, today)
+        when = f"{due[:1].lower()}{due[1:]} ({action.due_date:%d/%m/%Y})"
+        learner = action.review.entry.enrolled_unit.enrolment.learner.display_name
+        what = f"IQA action on {learner}'s sample “{action.description[:80]}”: {when}."
+        recipients = [action.assessor]
+        if action.due_date < today:
+            recipients.append(action.review.iqa)
+        for recipient in recipients:
+            with transaction.atomic():
+                # Once a day: the same words to the same person today are not sent again.
+                already = Notification.objects.filter(
+                    recipient=recipient,
+                    kind=Notification.Kind.QUALITY_ACTION,
+                    url=url,
+                    message=what,
+                    created_at__date=timezone.localdate(),
+                )
+                if not already.exists() and notify(
+                    recipient=recipient,
+                    kind=Notification.Kind.QUALITY_ACTION,
+                    message=what,
+                    url=url,
+                ):
+                    sent += 1
+    return sent
 
 
 # Standardisation -----------------------------------------------------------------------------

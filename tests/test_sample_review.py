@@ -258,3 +258,25 @@ def test_an_entry_adding_nothing_says_what_is_missing(
     page = response.content.decode()
     assert "There is a problem" in page and "This field is required." in page
     assert not plan.entries.exists()
+
+
+def test_action_reminders_reach_the_assessor_and_once_overdue_the_iqa(entry, carol, erin):
+    from django.core.management import call_command
+
+    from quality.services import quality_action_reminders_send
+
+    review = sign_review(entry, disagree=("1.1",))  # action due 07/12/2026
+    Notification.objects.all().delete()
+    assert quality_action_reminders_send(today=datetime.date(2026, 11, 20)) == 0  # not yet due
+    assert quality_action_reminders_send(today=datetime.date(2026, 12, 5)) == 1
+    [notice] = Notification.objects.filter(kind="quality_action")
+    assert notice.recipient == carol
+    assert "due in 2 days (07/12/2026)" in notice.message
+    assert notice.url == reverse("quality:review", args=[review.pk])
+    assert quality_action_reminders_send(today=datetime.date(2026, 12, 5)) == 0  # once a day
+    assert quality_action_reminders_send(today=datetime.date(2026, 12, 9)) == 2  # overdue
+    assert Notification.objects.filter(recipient=erin, kind="quality_action").count() == 1
+    quality_action_respond(action=review.actions.get(), by=carol, response="Done.")
+    Notification.objects.all().delete()
+    call_command("send_action_reminders", verbosity=0)
+    assert not Notification.objects.filter(message__startswith="IQA action on").exists()
