@@ -10,7 +10,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from nvq_portfolio.errors import errors_to_form
+from nvq_portfolio.errors import errors_to_form, errors_to_messages
 from people.access import Role
 
 from . import selectors
@@ -24,9 +24,9 @@ NOT_SIGNED = "This unit is not signed off at the moment."
 
 
 def _redirect_with(request, enrolled_unit, error=None, success=""):
-    for message in error.messages if error else []:
-        messages.error(request, message)
-    if not error:
+    if error:
+        errors_to_messages(request, error)
+    else:
         messages.success(request, success)
     return redirect(unit_url(enrolled_unit))
 
