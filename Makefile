@@ -87,4 +87,4 @@ test-e2e: e2e-deps $(VENV)/.installed-e2e e2e/node_modules/.installed
 	$(BIN)/pytest -q -p no:xdist e2e --liveserver 127.0.0.1
 
 clean:
-	rm -rf $(VENV) db.sqlite3 media staticfiles e2e/node_modules
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm media staticfiles e2e/node_modules

@@ -81,6 +81,18 @@ def envpath(name, default):
     return Path(raw).expanduser().resolve() if raw else default
 
 
+# SQLite as `make run` uses it, with several requests at once (a learner drops three files):
+# write-ahead logging, so readers never wait for a writer; transactions that take the write
+# lock as they begin, so two never both read and then deadlock upgrading (which SQLite answers
+# at once with "database is locked", whatever the timeout); and up to 20 s of waiting for that
+# lock. Synchronous stays FULL: a signed-off unit must survive a power cut, not just a crash.
+SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
+
+
 def database_from_url(name, default):
     """Turn DATABASE_URL into Django's DATABASES entry: sqlite:///path or postgres://..."""
     url = os.environ.get(name) or default
@@ -93,7 +105,8 @@ def database_from_url(name, default):
             raise EnvironmentSettingError(
                 f"{name} must look like sqlite:////absolute/path/db.sqlite3, not {url!r}."
             )
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path}
+        options = dict(SQLITE_OPTIONS)
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": path, "OPTIONS": options}
     if parts.scheme in {"postgres", "postgresql", "pgsql"}:
         database = unquote(parts.path.lstrip("/"))
         if not database:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db.utils import ConnectionHandler
 
 from nvq_portfolio.env import (
     EnvironmentSettingError,
@@ -119,7 +120,25 @@ def test_database_url_selects_postgresql(monkeypatch):
 def test_database_url_defaults_to_sqlite(monkeypatch):
     monkeypatch.delenv("DB", raising=False)
     database = database_from_url("DB", "sqlite:////tmp/portfolio.sqlite3")
-    assert database == {"ENGINE": "django.db.backends.sqlite3", "NAME": "/tmp/portfolio.sqlite3"}
+    assert database["ENGINE"] == "django.db.backends.sqlite3"
+    assert database["NAME"] == "/tmp/portfolio.sqlite3"
+
+
+def test_sqlite_writes_ahead_and_takes_the_write_lock_when_a_transaction_begins(
+    monkeypatch, tmp_path, django_db_blocker
+):
+    # The live proof is tests/test_parallel_uploads.py; this says which settings give it.
+    monkeypatch.setenv("DB", f"sqlite:///{tmp_path / 'portfolio.sqlite3'}")
+    database = ConnectionHandler({"default": database_from_url("DB", "")})["default"]
+    try:
+        with django_db_blocker.unblock(), database.cursor() as cursor:
+            cursor.execute("PRAGMA journal_mode")
+            assert cursor.fetchone() == ("wal",)
+            cursor.execute("PRAGMA busy_timeout")
+            assert cursor.fetchone() == (20_000,)
+        assert database.transaction_mode == "IMMEDIATE"
+    finally:
+        database.close()
 
 
 @pytest.mark.parametrize(
