@@ -19,13 +19,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from .access import OWNER, evidence_file_for_user, evidence_item_for_user
 from .sniffing import ACCEPTED_TYPES
-from .uploads import (
-    FileSizeLimitHandler,
-    evidence_file_add,
-    evidence_file_remove,
-    safe_file_name,
-    size_limit_message,
-)
+from .uploads import evidence_file_add, evidence_file_remove, safe_file_name
 
 NO_FILE = "No file arrived: the upload may have been cut short. Choose the file and try again."
 BROKEN_UPLOAD = "The upload arrived incomplete or garbled, so nothing was stored. Try again."
@@ -43,24 +37,21 @@ PDF_POLICY = (
 TEXT_TYPES = {"text/plain", "text/csv"}
 
 
-@csrf_exempt  # checked by _upload, once the size limit below is in place to read the body
+@csrf_exempt  # checked by _upload, so that a garbled body gets this page's own clear answer
 @require_POST
 def upload(request, pk):
-    size_limit = FileSizeLimitHandler(request)
-    request.upload_handlers.insert(0, size_limit)
     try:
-        return _upload(request, pk, size_limit)
+        return _upload(request, pk)
     except (MultiPartParserError, UnreadablePostError):
         item = evidence_item_for_user(request.user, pk, change=True, roles=OWNER)
         return _upload_answer(request, item, [_refused("", BROKEN_UPLOAD)])
 
 
 @csrf_protect
-def _upload(request, pk, size_limit):
+def _upload(request, pk):
     item = evidence_item_for_user(request.user, pk, change=True, roles=OWNER)
     uploads = request.FILES.getlist("files")
     results = [_add_file(item, upload, request.user) for upload in uploads]
-    results += [_refused(name, size_limit_message()) for name in size_limit.too_large]
     return _upload_answer(request, item, results or [_refused("", NO_FILE)])
 
 

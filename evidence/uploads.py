@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
@@ -60,31 +61,62 @@ def size_limit_message():
 
 
 class FileSizeLimitHandler(FileUploadHandler):
-    """Drops a file from the request body as soon as it passes the limit.
+    """Stops taking in a file as soon as it passes the limit, for every upload of the site.
 
-    Without it Django would write all of an oversized upload to a temporary file before the
-    service could refuse it. The names it dropped are in `too_large`, for the per-file answer.
+    First of settings.FILE_UPLOAD_HANDLERS, so it sees each block of every uploaded file
+    before Django's own handlers keep it in memory or write it to a temporary file. Past the
+    limit it passes nothing on and discards what they hold, so nothing is ever written past
+    the limit; the file then arrives as a TooLargeUpload, which upload_check refuses by name
+    like any other file it refuses, whichever form or view the upload came through.
     """
 
     def __init__(self, request=None):
         super().__init__(request)
         self.limit = settings.EVIDENCE_MAX_FILE_SIZE
-        self.too_large = []
         self.received = 0
+        self.dropped = False
 
     def new_file(self, *args, **kwargs):
         super().new_file(*args, **kwargs)
         self.received = 0
+        self.dropped = False
 
     def receive_data_chunk(self, raw_data, start):
         self.received += len(raw_data)
-        if self.received > self.limit:
-            self.too_large.append(safe_file_name(self.file_name))
-            raise SkipFile
-        return raw_data
+        if not self.dropped and self.received > self.limit:
+            self.dropped = True
+            self._discard_what_the_other_handlers_hold()
+        return None if self.dropped else raw_data
 
     def file_complete(self, file_size):
-        return None
+        if not self.dropped:
+            return None  # the next handler completes the file
+        return TooLargeUpload(self.file_name, self.content_type, self.received, self.charset)
+
+    def _discard_what_the_other_handlers_hold(self):
+        # As Django does when a handler skips a file: a temporary file is deleted on closing.
+        for handler in self.request.upload_handlers if self.request else ():
+            if handler is not self and getattr(handler, "file", None) is not None:
+                handler.file.close()
+
+
+class TooLargeUpload(UploadedFile):
+    """A file the size limit stopped taking in: its name and size so far, and none of its bytes."""
+
+    def __init__(self, name, content_type, size, charset):
+        super().__init__(None, name, content_type, size, charset)
+
+    def open(self, mode=None):
+        raise ValidationError(size_limit_message())
+
+    def read(self, *args):
+        raise ValidationError(size_limit_message())
+
+    def chunks(self, chunk_size=None):
+        raise ValidationError(size_limit_message())
+
+    def close(self):
+        pass
 
 
 def check_size(size):

@@ -153,6 +153,12 @@ EVIDENCE_MAX_FILE_SIZE = envsize("EVIDENCE_MAX_FILE_SIZE", 100 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = envsize("FILE_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 DATA_UPLOAD_MAX_MEMORY_SIZE = envsize("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024)
 FILE_UPLOAD_PERMISSIONS = 0o640
+# Every upload, evidence or any other, stops being taken in once it passes the size limit.
+FILE_UPLOAD_HANDLERS = [
+    "evidence.uploads.FileSizeLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 EMAIL_BACKEND = envstr(
     "EMAIL_BACKEND",

@@ -14,6 +14,7 @@ import zlib
 
 import factory
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadhandler import TemporaryFileUploadHandler
 
 from evidence.models import AssessmentMethod, EvidenceItem, EvidenceType
 from evidence.services import criteria_open_to, evidence_item_create, evidence_mapping_add
@@ -64,6 +65,33 @@ def add_file(item, name="report.pdf", content=None):
         item=item, upload=upload(name, content), by=item.enrolment.learner
     )
     return evidence_file
+
+
+class RecordingTemporaryFileUploadHandler(TemporaryFileUploadHandler):
+    """Django's handler that writes uploads to temporary files, noting the most bytes it wrote
+    to one file and where the last one was: to show what reached the disk."""
+
+    largest = 0
+    last_path = None
+
+    def new_file(self, *args, **kwargs):
+        super().new_file(*args, **kwargs)
+        type(self).last_path = self.file.temporary_file_path()
+
+    def receive_data_chunk(self, raw_data, start):
+        type(self).largest = max(type(self).largest, start + len(raw_data))
+        return super().receive_data_chunk(raw_data, start)
+
+
+def with_recording_temporary_files(settings):
+    """settings.FILE_UPLOAD_HANDLERS, the temporary-file handler swapped for the recording one."""
+    RecordingTemporaryFileUploadHandler.largest = 0
+    RecordingTemporaryFileUploadHandler.last_path = None
+    recording = f"{__name__}.RecordingTemporaryFileUploadHandler"
+    return [
+        recording if handler.endswith(".TemporaryFileUploadHandler") else handler
+        for handler in settings.FILE_UPLOAD_HANDLERS
+    ]
 
 
 def pdf_bytes(text="Witness statement"):

@@ -26,6 +26,7 @@ from evidence.uploads import evidence_file_add, evidence_file_remove, safe_file_
 
 from .evidence_factories import (
     EvidenceItemFactory,
+    RecordingTemporaryFileUploadHandler,
     add_file,
     compound_file_bytes,
     csv_bytes,
@@ -38,6 +39,7 @@ from .evidence_factories import (
     submit,
     text_bytes,
     upload,
+    with_recording_temporary_files,
     zip_bytes,
 )
 
@@ -211,8 +213,7 @@ class TestRefusing:
     def test_it_refuses_a_file_over_the_limit_in_the_form_without_script(
         self, client, alice, item, settings
     ):
-        # big.pdf is answered last: the size limit handler dropped it while it arrived, so it
-        # never reached request.FILES (and never filled a temporary file).
+        # big.pdf stopped being taken in at the limit, and is answered in its turn, by name.
         settings.EVIDENCE_MAX_FILE_SIZE = 1024 * 1024
         response = post_files(
             signed_in(client, alice),
@@ -223,8 +224,8 @@ class TestRefusing:
         )
 
         assert messages_of(response) == [
-            "small.pdf was added.",
             "big.pdf was not added. It is larger than the limit of 1 MB a file.",
+            "small.pdf was added.",
         ]
         assert EvidenceFile.objects.get().original_name == "small.pdf"
 
@@ -497,20 +498,26 @@ class TestTheService:
         assert EvidenceFile.objects.count() == 0
         assert stored_files(settings) == [folder / str(item.enrolment_id)]
 
-    def test_the_size_limit_handler_drops_an_oversized_file_while_it_arrives(self, alice, settings):
-        settings.EVIDENCE_MAX_FILE_SIZE = 1000
-        body = TestBrokenRequests().body("big.pdf", b"x" * 5000)
+    def test_the_size_limit_handler_stops_taking_in_a_file_at_the_limit(self, settings):
+        settings.EVIDENCE_MAX_FILE_SIZE = 100 * 1024
+        settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 0  # every file goes to a temporary file
+        settings.FILE_UPLOAD_HANDLERS = with_recording_temporary_files(settings)
+        body = TestBrokenRequests().body("big.pdf", b"x" * 5 * 1024 * 1024)
         request = RequestFactory().generic(
             "POST",
             "/",
             body,
             content_type=f"multipart/form-data; boundary={TestBrokenRequests.BOUNDARY}",
         )
-        handler = uploads.FileSizeLimitHandler(request)
-        request.upload_handlers.insert(0, handler)
 
-        assert list(request.FILES) == []
-        assert handler.too_large == ["big.pdf"]
+        [dropped] = request.FILES.getlist("files")
+
+        assert isinstance(dropped, uploads.TooLargeUpload)
+        assert (dropped.name, dropped.size) == ("big.pdf", 5 * 1024 * 1024)
+        assert RecordingTemporaryFileUploadHandler.largest <= 100 * 1024
+        assert not Path(RecordingTemporaryFileUploadHandler.last_path).exists()
+        with pytest.raises(ValidationError, match="larger than the limit of 100"):
+            uploads.upload_check(dropped)
 
     def test_the_upload_code_never_reads_a_whole_file_at_once(self):
         # .read() with no size would pull a 100 MB upload into memory.

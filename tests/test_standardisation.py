@@ -12,7 +12,11 @@ from django.utils import timezone
 from quality.models import StandardisationDocument, StandardisationRecord
 from quality.services import eqa_grant_create, standardisation_record_create
 
-from .evidence_factories import pdf_bytes
+from .evidence_factories import (
+    RecordingTemporaryFileUploadHandler,
+    pdf_bytes,
+    with_recording_temporary_files,
+)
 from .factories import UserFactory
 
 
@@ -89,6 +93,37 @@ def test_the_form_uploads_several_documents(client, erin, carol, alice_enrolment
     )
     assert download["X-Content-Type-Options"] == "nosniff"
     assert download["Content-Disposition"].startswith("attachment")
+
+
+def test_the_form_refuses_a_document_over_the_limit_without_taking_it_all_in(
+    client, erin, carol, alice_enrolment, settings
+):
+    settings.EVIDENCE_MAX_FILE_SIZE = 1024 * 1024
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 0  # every file goes to a temporary file
+    settings.FILE_UPLOAD_HANDLERS = with_recording_temporary_files(settings)
+    client.force_login(erin)
+
+    response = client.post(
+        reverse("quality:standardisation_create"),
+        {
+            "kind": "meeting",
+            "held_on": "2026-11-10",
+            "topic": "Judging 5.1",
+            "attendees": [carol.pk, erin.pk],
+            "evidence_looked_at": "Two complaints logs",
+            "outcomes": "A log meets 5.1 only with the resolution recorded.",
+            "documents": [
+                SimpleUploadedFile("recording.pdf", pdf_bytes() + b"%" * 3 * 1024 * 1024),
+                SimpleUploadedFile("minutes.pdf", pdf_bytes("Minutes")),
+            ],
+        },
+    )
+
+    assert response.status_code == 400
+    assert "recording.pdf: It is larger than the limit of 1 MB a file." in response.text
+    assert RecordingTemporaryFileUploadHandler.largest <= 1024 * 1024
+    assert not StandardisationRecord.objects.exists()
+    assert not (settings.MEDIA_ROOT / "standardisation").exists()
 
 
 def test_an_eqa_reads_only_records_within_their_dates(client, erin, frank, alice_enrolment, unit):
