@@ -262,3 +262,158 @@ def text_bytes(lines=("Notes from the team meeting", "Actions agreed: three")):
 
 def csv_bytes(rows=(("date", "customer", "feedback"), ("2026-10-14", "Post room", "Quick"))):
     return "".join(",".join(row) + "\r\n" for row in rows).encode()
+
+
+# Hostile files, written to disk in blocks so that building a 99 MB one costs this process
+# little memory and well under a second.
+
+OLE_SECTOR = 512
+OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def looping_compound_file(path, size, *, fat_sectors=None):
+    """An OLE2 file of `size` bytes (a .doc's container) whose DIFAT chain runs through every
+    sector and then loops back to its start.
+
+    Its header claims as many FAT sectors as a file of this size could hold (or `fat_sectors`),
+    so it is plausible to a parser that checks that; each DIFAT sector lists 127 "FAT sectors"
+    and points to the next one. A parser that follows the chain keeps 127 numbers for every
+    sector of the file: the file that cost 43 s and 1 GB before refusal.
+    """
+    sectors = size // OLE_SECTOR - 1
+    fat_sectors = fat_sectors or -(-sectors // (OLE_SECTOR // 4))
+    difat_sectors = (fat_sectors - 109 + 126) // 127
+    end_of_chain, free = 0xFFFFFFFE, 0xFFFFFFFF
+    header = OLE_SIGNATURE + bytes(16)
+    header += struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6) + bytes(6)
+    header += struct.pack("<IIIIIIIII", 0, fat_sectors, 0, 0, 4096, end_of_chain, 0, 1, 0)
+    header = header[:-4] + struct.pack("<I", difat_sectors)
+    header += struct.pack("<I", 0) + struct.pack("<I", free) * 108
+    with open(path, "wb") as out:
+        out.write(header)
+        out.write(struct.pack("<128I", *range(1, 129)))  # sector 0: a FAT sector
+        block = []
+        for sector in range(1, sectors):
+            following = sector + 1 if sector + 1 < sectors else 1
+            block.append(struct.pack("<I", sector + 1000) * 127 + struct.pack("<I", following))
+            if len(block) == 2048:
+                out.write(b"".join(block))
+                block = []
+        out.write(b"".join(block))
+    return path
+
+
+def zip_bomb(path, *, members=20, member_size=100 * 1024 * 1024):
+    """A Word document (by its parts) with `members` parts of `member_size` zero bytes each:
+    a few megabytes that would unpack to gigabytes. Written by hand because compressing the
+    same zeros once per member with zipfile would take seconds."""
+    compressor = zlib.compressobj(1, zlib.DEFLATED, -15)
+    chunk = bytes(1024 * 1024)
+    compressed, crc = [], 0
+    for _ in range(member_size // len(chunk)):
+        compressed.append(compressor.compress(chunk))
+        crc = zlib.crc32(chunk, crc)
+    compressed.append(compressor.flush())
+    data = b"".join(compressed)
+    parts = [("[Content_Types].xml", b"<Types/>"), ("word/document.xml", b"<w:document/>")]
+    directory, offset = [], 0
+    with open(path, "wb") as out:
+        for name, content in parts:
+            offset += _zip_member(out, directory, offset, name.encode(), content, None, None)
+        for number in range(members):
+            name = f"word/media/image{number}.bin".encode()
+            offset += _zip_member(out, directory, offset, name, data, crc, member_size)
+        central = b"".join(directory)
+        out.write(central)
+        out.write(
+            b"PK\x05\x06"
+            + struct.pack("<HHHHIIH", 0, 0, len(directory), len(directory), len(central), offset, 0)
+        )
+    return path
+
+
+def _zip_member(out, directory, offset, name, data, crc, size):
+    """Write one member (stored when crc is None, else already deflated); its length."""
+    method = 0 if crc is None else 8
+    if crc is None:
+        crc, size = zlib.crc32(data), len(data)
+    fields = struct.pack("<HHHHHIII", 20, 0, method, 0, 0x21, crc, len(data), size)
+    local = b"PK\x03\x04" + fields + struct.pack("<HH", len(name), 0) + name
+    out.write(local)
+    out.write(data)
+    directory.append(
+        b"PK\x01\x02"
+        + struct.pack("<H", 20)
+        + fields
+        + struct.pack("<HHHHHII", len(name), 0, 0, 0, 0, 0, offset)
+        + name
+    )
+    return len(local) + len(data)
+
+
+def large_compound_file(path, stream_size):
+    """A well-formed OLE2 file holding one WordDocument stream of `stream_size` bytes: over
+    6.8 MB its FAT no longer fits the header's list, so it needs a DIFAT, as large real .doc
+    files do. For showing that the bounds on hostile files leave real ones readable."""
+    per_sector = OLE_SECTOR // 4
+    end_of_chain, free, fat_mark, difat_mark = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD, 0xFFFFFFFC
+    stream_sectors = -(-stream_size // OLE_SECTOR)
+    fat_sectors = difat_sectors = 0
+    while True:  # the FAT describes every sector, its own and the DIFAT's among them
+        total = fat_sectors + difat_sectors + 1 + stream_sectors
+        needed = -(-total // per_sector)
+        needed_difat = max(0, -(-(needed - 109) // (per_sector - 1)))
+        if (needed, needed_difat) == (fat_sectors, difat_sectors):
+            break
+        fat_sectors, difat_sectors = needed, needed_difat
+    directory = fat_sectors + difat_sectors
+    first_stream = directory + 1
+    fat = [fat_mark] * fat_sectors + [difat_mark] * difat_sectors + [end_of_chain]
+    fat += list(range(first_stream + 1, first_stream + stream_sectors)) + [end_of_chain]
+    fat += [free] * (fat_sectors * per_sector - len(fat))
+    fat_list = list(range(fat_sectors))
+    header = OLE_SIGNATURE + bytes(16)
+    header += struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6) + bytes(6)
+    header += struct.pack(
+        "<IIIIIIIII",
+        0,
+        fat_sectors,
+        directory,
+        0,
+        4096,
+        end_of_chain,
+        0,
+        fat_sectors if difat_sectors else end_of_chain,
+        difat_sectors,
+    )
+    header += struct.pack("<109I", *(fat_list[:109] + [free] * (109 - len(fat_list[:109]))))
+    rest = fat_list[109:]
+    difat = b""
+    for number in range(difat_sectors):
+        entries = rest[number * 127 : (number + 1) * 127]
+        following = fat_sectors + number + 1 if number + 1 < difat_sectors else end_of_chain
+        difat += struct.pack("<128I", *entries, *[free] * (127 - len(entries)), following)
+
+    def entry(name, kind, *, child=free, start=end_of_chain, size=0):
+        encoded = name.encode("utf-16-le") + b"\x00\x00"
+        return (
+            encoded.ljust(64, b"\x00")
+            + struct.pack("<HBB", len(encoded), kind, 1)
+            + struct.pack("<III", free, free, child)
+            + bytes(16 + 4 + 8 + 8)
+            + struct.pack("<IQ", start, size)
+        )
+
+    entries = entry("Root Entry", 5, child=1) + entry(
+        "WordDocument", 2, start=first_stream, size=stream_size
+    )
+    with open(path, "wb") as out:
+        out.write(header)
+        out.write(struct.pack(f"<{len(fat)}I", *fat))
+        out.write(difat)
+        out.write(entries.ljust(OLE_SECTOR, b"\x00"))
+        block = bytes(1024 * 1024)
+        for _ in range(stream_sectors * OLE_SECTOR // len(block)):
+            out.write(block)
+        out.write(bytes(stream_sectors * OLE_SECTOR % len(block)))
+    return path

@@ -8,6 +8,8 @@ import ast
 import hashlib
 import io
 import re
+import struct
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -31,6 +33,8 @@ from .evidence_factories import (
     compound_file_bytes,
     csv_bytes,
     docx_bytes,
+    large_compound_file,
+    looping_compound_file,
     odt_bytes,
     office_bytes,
     opendocument_bytes,
@@ -40,12 +44,17 @@ from .evidence_factories import (
     text_bytes,
     upload,
     with_recording_temporary_files,
+    zip_bomb,
     zip_bytes,
 )
 
 JSON = {"Accept": "application/json"}
 GENERATED_NAME = re.compile(r"evidence/\d+/[0-9a-f]{32}")
 WINDOWS_PROGRAM = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + bytes(50) + b"PE\x00\x00"
+# The first bytes of an x86-64 executable: class, byte order, version, then type 2 (a program).
+LINUX_PROGRAM = b"\x7fELF\x02\x01\x01" + bytes(9) + struct.pack("<HHI", 2, 62, 1) + bytes(40)
+# The first page of an Ogg Opus file: page header, one segment, then the OpusHead packet.
+OGG_OPUS_PAGE = b"OggS\x00\x02" + bytes(20) + b"\x01\x13OpusHead\x01\x02" + bytes(9)
 
 
 @pytest.fixture
@@ -609,7 +618,7 @@ class TestSniffer:
             ("a.mp3", b"\xff\xfb\x90\x64" + bytes(20), "audio/mpeg"),
             ("a.aac", b"\xff\xf1\x50\x80" + bytes(20), "audio/aac"),
             ("a.wav", b"RIFF\x24\x00\x00\x00WAVEfmt " + bytes(20), "audio/wav"),
-            ("a.ogg", b"OggS\x00\x02" + bytes(20) + b"OpusHead", "audio/ogg"),
+            ("a.ogg", OGG_OPUS_PAGE, "audio/ogg"),
             ("a.flac", b"fLaC\x00\x00\x00\x22" + bytes(20), "audio/flac"),
             ("a.m4a", b"\x00\x00\x00\x1cftypM4A \x00\x00\x00\x00M4A isom", "audio/mp4"),
             ("a.mp4", b"\x00\x00\x00\x1cftypisom\x00\x00\x02\x00isomiso2", "video/mp4"),
@@ -634,7 +643,7 @@ class TestSniffer:
         ("name", "content", "refusal"),
         [
             ("a.pdf", WINDOWS_PROGRAM, "it is really a Windows program"),
-            ("run", b"\x7fELF\x02\x01\x01" + bytes(20), "This is a Linux program: it looks like"),
+            ("run", LINUX_PROGRAM, "This is a Linux program: it looks like"),
             ("app", b"\xcf\xfa\xed\xfe" + bytes(20), "This is a Mac program"),
             ("go.txt", b"#!/bin/sh\nrm -rf ~\n", "really a script: it looks like a program"),
             ("a.docx", office_bytes("docx", macros=True), "an Office document with macros"),
@@ -676,6 +685,79 @@ class TestSniffer:
         stream = io.BytesIO(office_bytes("docx"))
         sniff(stream, "a.docx")
         assert stream.tell() == 0
+
+
+MB = 1024 * 1024
+
+
+class TestHostileFiles:
+    """Files built to make a reader work without end: each is refused after bounded work."""
+
+    def test_it_refuses_a_word_file_whose_difat_chain_loops_in_little_memory(self, tmp_path):
+        looping = looping_compound_file(tmp_path / "minutes.doc", 16 * MB)
+
+        tracemalloc.start()
+        try:
+            with looping.open("rb") as file:
+                sniffed = sniff(file, "minutes.doc")
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+        assert sniffed.refusal == sniffing.DAMAGED
+        # The hand-written parser kept 127 numbers for every sector: 150 MB for this file.
+        assert peak < 4 * MB
+
+    def test_it_refuses_a_word_file_claiming_more_fat_than_the_file_could_hold(self, tmp_path):
+        # olefile alone would follow the claim, reading the looping DIFAT 17 million times.
+        claiming = looping_compound_file(tmp_path / "minutes.doc", 2 * MB, fat_sectors=2**31)
+        with claiming.open("rb") as file:
+            assert sniff(file, "minutes.doc").refusal == sniffing.DAMAGED
+
+    def test_it_still_reads_a_large_word_file_whose_fat_needs_a_difat(self, tmp_path):
+        document = large_compound_file(tmp_path / "portfolio.doc", 10 * MB)
+        with document.open("rb") as file:
+            assert sniff(file, "portfolio.doc").file_type.content_type == "application/msword"
+
+    def test_it_refuses_a_zip_bomb_dressed_as_a_word_document_without_unpacking_it(self, tmp_path):
+        bomb = zip_bomb(tmp_path / "minutes.docx", members=20, member_size=64 * MB)
+        with bomb.open("rb") as file:
+            assert sniff(file, "minutes.docx").refusal == sniffing.UNPACKS_TOO_FAR
+
+    def test_it_refuses_a_zip_whose_end_record_claims_a_huge_directory(self):
+        archive = bytearray(docx_bytes())
+        end = archive.rfind(b"PK\x05\x06")
+        archive[end + 8 : end + 12] = struct.pack("<HH", 60_000, 60_000)
+        assert sniff(io.BytesIO(bytes(archive)), "minutes.docx").refusal == sniffing.DAMAGED
+
+    @pytest.mark.parametrize(
+        ("name", "extension"),
+        [
+            ("prices.slk", "slk"),
+            ("live data.iqy", "iqy"),
+            ("office desktop.rdp", "rdp"),
+            ("dark.theme", "theme"),
+            ("timesheet.appref-ms", "appref-ms"),
+            ("tidy.pyw", "pyw"),
+            ("widget.cjs", "cjs"),
+            ("open me.command", "command"),
+            ("format.ps1xml", "ps1xml"),
+            ("module.psd1", "psd1"),
+            ("report.pdf.exe", "exe"),
+            ("REPORT.EXE", "exe"),
+            ("report.exe. . .", "exe"),
+            ("report.vbs ", "vbs"),
+        ],
+    )
+    def test_it_refuses_a_name_a_computer_would_act_on_whatever_the_file_holds(
+        self, name, extension
+    ):
+        sniffed = sniff(io.BytesIO(text_bytes()), name)
+        assert sniffed.refusal.startswith(f"Files whose names end .{extension} can run programs")
+
+    @pytest.mark.parametrize("name", ["report.exe.txt", "minutes v1.2.txt", "notes"])
+    def test_it_accepts_a_name_that_only_mentions_such_an_extension(self, name):
+        assert sniff(io.BytesIO(text_bytes()), name).file_type.content_type == "text/plain"
 
 
 class TestUploadArea:

@@ -53,6 +53,14 @@ def test_a_refused_document_leaves_no_record_and_no_bytes(erin, alice_enrolment,
     assert not stored.exists() or not any(stored.iterdir())
 
 
+def test_a_document_with_a_name_a_computer_acts_on_is_refused(erin, alice_enrolment):
+    # The same list as evidence: an Excel web query runs when opened, whatever it holds.
+    query = SimpleUploadedFile("live figures.iqy", b"WEB\n1\nhttps://example.com/\n")
+    with pytest.raises(ValidationError, match="live figures.iqy: Files whose names end .iqy"):
+        record(erin, documents=[query])
+    assert not StandardisationRecord.objects.exists()
+
+
 def test_a_meeting_in_the_future_or_without_attendees_is_refused(erin, alice_enrolment):
     with pytest.raises(ValidationError, match="once it has taken place"):
         record(erin, held_on=timezone.localdate() + datetime.timedelta(days=3))
