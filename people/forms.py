@@ -179,6 +179,13 @@ class PersonForm(forms.Form):
         help_text="An inactive person cannot sign in; their records stay.",
     )
 
+    def __init__(self, *args, locked=(), **kwargs):
+        """`locked`: fields shown but not changeable (their posted values are ignored)."""
+        super().__init__(*args, **kwargs)
+        for name in locked:
+            if name in self.fields:
+                self.fields[name].disabled = True
+
 
 def person_initial(person):
     return {name: getattr(person, name) for name in PersonForm.base_fields}

@@ -1,8 +1,10 @@
 """Changes to people and enrolments. Views, admin, imports and commands all come through here."""
 
+import logging
+
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
@@ -11,7 +13,10 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from .access import person_change_refusal
 from .models import Enrolment, EnrolmentUnit, User
+
+logger = logging.getLogger(__name__)
 
 # The field each database rule is about. The constraints report on no field; naming one lets a
 # form show the message beside the control and an import name the column.
@@ -229,27 +234,74 @@ def person_create(
 
 @transaction.atomic
 def person_update(*, person, by=None, **fields):
-    """Change a person's details; `by` is who asks, so nobody locks themselves out."""
+    """Change a person's details; `by` is who asks, so nobody locks themselves out or changes
+    what only a superuser may (people/access.py), and the old address hears of a new one."""
     unknown = set(fields) - PERSON_FIELDS
     if unknown:
         raise TypeError(f"person_update() cannot change {', '.join(sorted(unknown))}")
-    for name, value in fields.items():
-        setattr(person, name, value.strip() if isinstance(value, str) else value)
+    values = {
+        name: value.strip() if isinstance(value, str) else value for name, value in fields.items()
+    }
+    # What is stored, read under lock: the rule is about the account as it is, not as a form says.
+    stored = User.objects.select_for_update().get(pk=person.pk)
+    if by is not None:
+        changed = {name for name, value in values.items() if getattr(stored, name) != value}
+        refusal = person_change_refusal(by, stored, changed)
+        if refusal:
+            person.refresh_from_db()
+            raise PermissionDenied(refusal)
+    for name, value in values.items():
+        setattr(person, name, value)
     try:
         person_validate(person, by=by)
     except ValidationError:
         person.refresh_from_db()  # so a screen showing it again shows what is stored
         raise
     person.save()
+    if stored.email and stored.email.lower() != person.email.lower():
+        person_email_change_notify(person=person, old_email=stored.email, by=by)
     return person
 
 
-def person_password_link_send(*, person, site_url):
+def person_email_change_notify(*, person, old_email, by=None):
+    """Tell `old_email` that `person`'s address is now another, once the change is committed.
+
+    Password links go to the address on record, so whoever changes it could take the account
+    over; the owner hears of it at the address they still read. Django admin calls this too.
+    """
+    context = {
+        "person": person,
+        "old_email": old_email,
+        "by": by if by is not None and by.pk != person.pk else None,
+        "site_title": settings.SITE_NAME,
+    }
+    subject = " ".join(render_to_string("people/email/email_changed_subject.txt", context).split())
+    body = render_to_string("people/email/email_changed.txt", context)
+
+    def send():
+        try:
+            send_mail(subject, body, None, [old_email])
+        except OSError:
+            # The change stands; the failure is logged for whoever runs the site to follow up.
+            logger.exception("Could not tell %s that %s's email address changed", old_email, person)
+
+    transaction.on_commit(send)
+
+
+@transaction.atomic
+def person_password_link_send(*, person, site_url, by=None):
     """Email `person` a one-use link to choose a password; `site_url` is e.g. https://host.
 
     This is how a new person, who starts with no usable password, gets one. The link is
     Django's password reset link, so it expires and dies once used or the password changes.
+    It goes to the address on record, read under lock, never to one a caller set in memory:
+    changing an address and sending a link cannot happen in one step.
     """
+    person = User.objects.select_for_update().get(pk=person.pk)
+    if by is not None:
+        refusal = person_change_refusal(by, person, {"password"})
+        if refusal:
+            raise PermissionDenied(refusal)
     if not person.is_active:
         raise ValidationError(f"{person} is inactive; make them active first.")
     if not person.email:
@@ -265,3 +317,4 @@ def person_password_link_send(*, person, site_url):
     subject = render_to_string("people/email/password_link_subject.txt", context)
     body = render_to_string("people/email/password_link.txt", context)
     send_mail(" ".join(subject.split()), body, None, [person.email])
+    return person
