@@ -2,6 +2,7 @@
 
 import logging
 
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
@@ -318,3 +319,12 @@ def person_password_link_send(*, person, site_url, by=None):
     body = render_to_string("people/email/password_link.txt", context)
     send_mail(" ".join(subject.split()), body, None, [person.email])
     return person
+
+
+def person_sign_in_lockouts_clear(*, person):
+    """Lift every sign-in lockout on `person`'s username, from any address.
+
+    Called once they have set a new password through an emailed link: that proves they hold
+    the address on record, so a lock someone else caused by guessing does not keep them out.
+    """
+    return axes_reset(username=person.username)
