@@ -42,6 +42,9 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "people",
     "criteria",
     "evidence",
@@ -57,6 +60,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Signed in with a password but not yet with the second factor: only that step is open.
+    "people.two_factor.TwoFactorMiddleware",
     # After sign-in is known: refuses an EQA's every change and logs every page they open.
     "quality.middleware.EqaReadOnlyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -130,6 +135,12 @@ AXES_ENABLED = envbool("LOGIN_THROTTLING", True)
 # Password reset emails asked for within an hour, per address and per account (in the cache).
 PASSWORD_RESET_LIMIT_PER_ADDRESS = envint("PASSWORD_RESET_LIMIT_PER_ADDRESS", 5, minimum=1)
 PASSWORD_RESET_LIMIT_PER_ACCOUNT = envint("PASSWORD_RESET_LIMIT_PER_ACCOUNT", 3, minimum=1)
+
+# Two-factor sign-in (django-otp): an authenticator app plus recovery codes, open to everyone.
+# Required for centre admins, superusers and staff, assessors and IQAs; off by default in
+# development so the demo people sign in with a password alone.
+TWO_FACTOR_REQUIRED = envbool("TWO_FACTOR_REQUIRED", not DEBUG)
+OTP_TOTP_ISSUER = SITE_NAME
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"

@@ -8,6 +8,7 @@ until it expires.
 
 from enum import StrEnum
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
@@ -154,3 +155,13 @@ def person_change_refusal(actor, person, fields):
 def person_locked_fields(actor, person, fields):
     """Those of `fields` that `actor` may not change on `person`, for forms to show read-only."""
     return {name for name in fields if person_change_refusal(actor, person, {name})}
+
+
+def two_factor_required(user):
+    """Whether `user` must sign in with a second factor: those who manage people or accounts,
+    and anyone who signs off (assessor) or quality-assures (IQA) on any enrolment."""
+    if not settings.TWO_FACTOR_REQUIRED:
+        return False
+    if user.is_superuser or user.is_staff or user.is_centre_admin:
+        return True
+    return Enrolment.objects.filter(Q(assessor=user) | Q(iqa=user)).exists()

@@ -213,3 +213,29 @@ class PasswordResetAllowingNewPeopleForm(PasswordResetForm):
 
     def get_users(self, email):
         return User.objects.filter(email__iexact=email, is_active=True).exclude(email="")
+
+
+class TwoFactorCodeForm(forms.Form):
+    code = forms.CharField(
+        label="Code",
+        max_length=20,
+        help_text="The 6-digit code your authenticator app shows now, or a recovery code.",
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "autocapitalize": "none",
+                "spellcheck": "false",
+            }
+        ),
+    )
+
+
+class TwoFactorSetupForm(forms.Form):
+    code = forms.CharField(
+        label="Code from your app",
+        max_length=10,
+        help_text="The 6-digit code the app shows after you add the account.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}
+        ),
+    )

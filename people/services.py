@@ -11,10 +11,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .access import person_change_refusal
+from .access import person_change_refusal, two_factor_required
 from .models import Enrolment, EnrolmentUnit, User
 
 logger = logging.getLogger(__name__)
@@ -328,3 +331,104 @@ def person_sign_in_lockouts_clear(*, person):
     the address on record, so a lock someone else caused by guessing does not keep them out.
     """
     return axes_reset(username=person.username)
+
+
+# Two-factor sign-in: an authenticator app (TOTP, django-otp) plus single-use recovery codes.
+
+RECOVERY_CODE_COUNT = 10
+
+
+def _code_check(device, code):
+    """Refuse `code` for `device`, saying why; a wrong code counts towards the device's throttle.
+
+    Not atomic on purpose: a refusal must not roll back the failure count django-otp records.
+    """
+    allowed, why = device.verify_is_allowed()
+    if not allowed:
+        until = timezone.localtime(why["locked_until"]) if why and "locked_until" in why else None
+        wait = f" Wait until {until:%H:%M:%S} and try again." if until else " Try again later."
+        raise ValidationError({"code": "Too many wrong codes." + wait})
+    if not device.verify_token(code):
+        raise ValidationError(
+            {
+                "code": "That code is not right. Enter the 6-digit code your authenticator app "
+                "shows now, or one of your recovery codes."
+            }
+        )
+
+
+def _code_normalised(code):
+    return "".join(code.split()).replace("-", "").lower()
+
+
+def two_factor_device_start(*, person):
+    """The authenticator `person` is setting up: a new secret, unconfirmed until they prove it."""
+    device = TOTPDevice.objects.filter(user=person, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice(user=person, name="Authenticator app", confirmed=False)
+        device.full_clean()
+        device.save()
+    return device
+
+
+def two_factor_device_confirm(*, person, code):
+    """Turn two-factor sign-in on once `code` shows the app holds the new secret.
+
+    Replaces any authenticator set up before. Returns (device, recovery codes); the codes are
+    shown once and never again.
+    """
+    device = TOTPDevice.objects.filter(user=person, confirmed=False).first()
+    if device is None:
+        raise ValidationError({"code": "Start the set-up again: this page has expired."})
+    _code_check(device, _code_normalised(code))
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=person).exclude(pk=device.pk).delete()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        codes = _recovery_codes_replace(person)
+    return device, codes
+
+
+def two_factor_verify(*, person, code):
+    """The device that accepts `code` for `person` at sign-in: their authenticator app, or a
+    recovery code, which is then used up. ValidationError if none does or they are throttled."""
+    code = _code_normalised(code)
+    devices = StaticDevice if not (code.isdigit() and len(code) == 6) else TOTPDevice
+    device = devices.objects.filter(user=person, confirmed=True).first()
+    if device is None:
+        raise ValidationError(
+            {
+                "code": "That code is not right. Enter the 6-digit code your authenticator app "
+                "shows now, or one of your recovery codes."
+            }
+        )
+    _code_check(device, code)
+    return device
+
+
+def _recovery_codes_replace(person):
+    StaticDevice.objects.filter(user=person).delete()
+    device = StaticDevice.objects.create(user=person, name="Recovery codes", confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    return codes
+
+
+@transaction.atomic
+def two_factor_recovery_codes_renew(*, person):
+    """New recovery codes for `person`, to be shown once; the old ones stop working."""
+    if not TOTPDevice.objects.filter(user=person, confirmed=True).exists():
+        raise ValidationError("Set up two-factor sign-in first.")
+    return _recovery_codes_replace(person)
+
+
+@transaction.atomic
+def two_factor_disable(*, person):
+    """Turn two-factor sign-in off for `person`, unless their roles require it."""
+    if two_factor_required(person):
+        raise ValidationError(
+            "Two-factor sign-in is required for centre admins, assessors and IQAs, so it "
+            "cannot be turned off. You can set up a new authenticator app instead."
+        )
+    TOTPDevice.objects.filter(user=person).delete()
+    StaticDevice.objects.filter(user=person).delete()
