@@ -80,7 +80,7 @@ def test_it_refuses_a_wrong_code_when_setting_up(client, alice):
     assert not StaticToken.objects.exists()
 
 
-def test_every_person_is_offered_it_from_the_header(client, alice):
+def test_every_person_is_offered_it_from_the_home_page(client, alice):
     client.force_login(alice)
     home = client.get("/")
     assert reverse("two_factor") in home.text
