@@ -42,6 +42,9 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "people",
     "criteria",
     "evidence",
@@ -57,6 +60,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Signed in with a password but not yet with the second factor: only that step is open.
+    "people.two_factor.TwoFactorMiddleware",
     # After sign-in is known: refuses an EQA's every change and logs every page they open.
     "quality.middleware.EqaReadOnlyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -108,16 +113,34 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Repeated failed sign-ins lock the username from that address for a while.
+# Behind the HTTPS proxy the README recommends, every request connects from the proxy: the
+# client's address is the hop the proxy appended to X-Forwarded-For. Directly exposed, that
+# header is the client's to forge and is ignored (nvq_portfolio/client_address.py).
+BEHIND_HTTPS_PROXY = envbool("DJANGO_BEHIND_HTTPS_PROXY", False)
+TRUSTED_PROXY_COUNT = envint("DJANGO_TRUSTED_PROXY_COUNT", 1, minimum=1)
+
+# Repeated failed sign-ins lock the username from that address for a while; a password set
+# through an emailed link lifts the lock.
 LOGIN_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 LOGIN_LOCKOUT_MINUTES = envint("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
 AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "nvq_portfolio.client_address.client_address"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_ENABLED = envbool("LOGIN_THROTTLING", True)
+
+# Password reset emails asked for within an hour, per address and per account (in the cache).
+PASSWORD_RESET_LIMIT_PER_ADDRESS = envint("PASSWORD_RESET_LIMIT_PER_ADDRESS", 5, minimum=1)
+PASSWORD_RESET_LIMIT_PER_ACCOUNT = envint("PASSWORD_RESET_LIMIT_PER_ACCOUNT", 3, minimum=1)
+
+# Two-factor sign-in (django-otp): an authenticator app plus recovery codes, open to everyone.
+# Required for centre admins, superusers and staff, assessors and IQAs; off by default in
+# development so the demo people sign in with a password alone.
+TWO_FACTOR_REQUIRED = envbool("TWO_FACTOR_REQUIRED", not DEBUG)
+OTP_TOTP_ISSUER = SITE_NAME
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -182,9 +205,7 @@ SECURE_SSL_REDIRECT = envbool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_HSTS_SECONDS = envint("DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 SECURE_HSTS_PRELOAD = envbool("DJANGO_SECURE_HSTS_PRELOAD", not DEBUG)
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if envbool("DJANGO_BEHIND_HTTPS_PROXY", False) else None
-)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_HTTPS_PROXY else None
 SESSION_COOKIE_SECURE = envbool("DJANGO_SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = envbool("DJANGO_CSRF_COOKIE_SECURE", not DEBUG)
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 8 * 60 * 60, minimum=60)

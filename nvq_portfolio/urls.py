@@ -1,20 +1,13 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
-
-from people.forms import PasswordResetAllowingNewPeopleForm
 
 from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    # New people start with no password; the reset link is how they choose their first one.
-    path(
-        "accounts/password_reset/",
-        auth_views.PasswordResetView.as_view(form_class=PasswordResetAllowingNewPeopleForm),
-        name="password_reset",
-    ),
+    # Password reset (rate-limited, lifting lockouts) and two-factor sign-in, then Django's own.
+    path("accounts/", include("people.account_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("catalogue/", include("criteria.urls")),
     path("people/", include("people.urls")),

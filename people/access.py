@@ -8,6 +8,7 @@ until it expires.
 
 from enum import StrEnum
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
@@ -126,3 +127,41 @@ def person_for_admin(user, pk):
     """A person's record, for centre admins only."""
     require_centre_admin(user)
     return get_object_or_404(User, pk=pk)
+
+
+# Whoever changes these can sign in as the person: a password link goes to the email address.
+CREDENTIAL_FIELDS = frozenset({"username", "email", "password"})
+
+
+def person_change_refusal(actor, person, fields):
+    """Why `actor` may not change `fields` of `person` ("password" for a password link), or None.
+
+    A superuser may change anyone, and anyone their own record. Otherwise nobody changes a
+    superuser or a Django admin (staff) account, nor another centre admin's credentials: taking
+    over an account that signs, quality-assures or manages people must not be one edit away.
+    """
+    if not fields or actor.is_superuser or actor.pk == person.pk:
+        return None
+    if person.is_superuser or person.is_staff:
+        return f"Only a superuser can change {person}: they are a superuser or use Django admin."
+    if person.is_centre_admin and CREDENTIAL_FIELDS & set(fields):
+        return (
+            f"Only a superuser or {person} can change a centre admin's username, email address "
+            "or password."
+        )
+    return None
+
+
+def person_locked_fields(actor, person, fields):
+    """Those of `fields` that `actor` may not change on `person`, for forms to show read-only."""
+    return {name for name in fields if person_change_refusal(actor, person, {name})}
+
+
+def two_factor_required(user):
+    """Whether `user` must sign in with a second factor: those who manage people or accounts,
+    and anyone who signs off (assessor) or quality-assures (IQA) on any enrolment."""
+    if not settings.TWO_FACTOR_REQUIRED:
+        return False
+    if user.is_superuser or user.is_staff or user.is_centre_admin:
+        return True
+    return Enrolment.objects.filter(Q(assessor=user) | Q(iqa=user)).exists()

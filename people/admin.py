@@ -1,15 +1,34 @@
 """Django admin for people and enrolments: for superusers and staff, not the centre's screens.
 
 Enrolments saved here pass the same unit rule as the services (the database holds the rest).
+People follow the same privilege rule as the centre's screens (people/access.py): staff who
+are not superusers never see or change a superuser or another staff account, cannot give
+anyone (themselves included) staff or superuser rights, and cannot change another centre
+admin's credentials. A changed email address is told to the old one, as on the people screens.
 """
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
 
+from .access import person_change_refusal, person_locked_fields
 from .models import Enrolment, EnrolmentUnit, User
-from .services import enrolment_units_check
+from .services import enrolment_units_check, person_email_change_notify
+
+# Fields only a superuser may set, on anyone: each grants rights in Django admin.
+PRIVILEGE_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
+PERSON_FIELDS_IN_ADMIN = (
+    "username",
+    "password",
+    "first_name",
+    "last_name",
+    "email",
+    "is_active",
+    "is_centre_admin",
+)
 
 
 @admin.register(User)
@@ -61,6 +80,57 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
     )
+
+    def get_queryset(self, request):
+        people = super().get_queryset(request)
+        if request.user.is_superuser:
+            return people
+        return people.filter(Q(is_superuser=False, is_staff=False) | Q(pk=request.user.pk))
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields += PRIVILEGE_FIELDS
+        if obj is not None:
+            locked = person_locked_fields(request.user, obj, PERSON_FIELDS_IN_ADMIN)
+            # The password stays a widget (a read-only copy would print the hash); changing it
+            # is refused in user_change_password.
+            fields += [name for name in PERSON_FIELDS_IN_ADMIN if name in locked - {"password"}]
+        return fields
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        if obj is None:
+            return True
+        locked = person_locked_fields(request.user, obj, PERSON_FIELDS_IN_ADMIN)
+        return len(locked) < len(PERSON_FIELDS_IN_ADMIN)
+
+    def has_delete_permission(self, request, obj=None):
+        if not super().has_delete_permission(request, obj):
+            return False
+        return obj is None or not person_change_refusal(request.user, obj, PERSON_FIELDS_IN_ADMIN)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.is_superuser:
+            # Deleting in bulk asks no question per person; staff delete one at a time.
+            actions.pop("delete_selected", None)
+        return actions
+
+    def user_change_password(self, request, id, form_url=""):
+        person = self.get_object(request, unquote(id))
+        if person is not None:
+            refusal = person_change_refusal(request.user, person, {"password"})
+            if refusal:
+                raise PermissionDenied(refusal)
+        return super().user_change_password(request, id, form_url)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        old_email = form.initial.get("email", "")
+        if change and old_email and old_email.lower() != obj.email.lower():
+            person_email_change_notify(person=obj, old_email=old_email, by=request.user)
 
 
 class EnrolmentUnitFormSet(BaseInlineFormSet):

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.urls import reverse
 
+from . import two_factor
 from .access import eqa_scope
 from .selectors import navigation_facts
 
@@ -13,6 +14,10 @@ def navigation(request):
     }
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
+        return context
+    if two_factor.step_pending(request):
+        # Halfway through signing in: nothing to offer but finishing or signing out.
+        context["two_factor_pending"] = True
         return context
     roles, context["notifications_unread"] = navigation_facts(user)
     items = [("Home", reverse("home"))]

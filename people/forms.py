@@ -179,6 +179,13 @@ class PersonForm(forms.Form):
         help_text="An inactive person cannot sign in; their records stay.",
     )
 
+    def __init__(self, *args, locked=(), **kwargs):
+        """`locked`: fields shown but not changeable (their posted values are ignored)."""
+        super().__init__(*args, **kwargs)
+        for name in locked:
+            if name in self.fields:
+                self.fields[name].disabled = True
+
 
 def person_initial(person):
     return {name: getattr(person, name) for name in PersonForm.base_fields}
@@ -206,3 +213,29 @@ class PasswordResetAllowingNewPeopleForm(PasswordResetForm):
 
     def get_users(self, email):
         return User.objects.filter(email__iexact=email, is_active=True).exclude(email="")
+
+
+class TwoFactorCodeForm(forms.Form):
+    code = forms.CharField(
+        label="Code",
+        max_length=20,
+        help_text="The 6-digit code your authenticator app shows now, or a recovery code.",
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "autocapitalize": "none",
+                "spellcheck": "false",
+            }
+        ),
+    )
+
+
+class TwoFactorSetupForm(forms.Form):
+    code = forms.CharField(
+        label="Code from your app",
+        max_length=10,
+        help_text="The 6-digit code the app shows after you add the account.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}
+        ),
+    )

@@ -2,6 +2,8 @@
 
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from criteria.models import Qualification
 
@@ -142,3 +144,13 @@ def enrolments_of_person(person):
         .select_related("learner", "qualification", "assessor", "iqa")
         .prefetch_related("units")
     )
+
+
+def two_factor_status(person):
+    """Whether `person` signs in with an authenticator app, and how many recovery codes remain."""
+    return {
+        "enrolled": TOTPDevice.objects.filter(user=person, confirmed=True).exists(),
+        "recovery_codes_left": StaticToken.objects.filter(
+            device__user=person, device__confirmed=True
+        ).count(),
+    }

@@ -1,17 +1,26 @@
 """Changes to people and enrolments. Views, admin, imports and commands all come through here."""
 
+import logging
+
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from .access import person_change_refusal, two_factor_required
 from .models import Enrolment, EnrolmentUnit, User
+
+logger = logging.getLogger(__name__)
 
 # The field each database rule is about. The constraints report on no field; naming one lets a
 # form show the message beside the control and an import name the column.
@@ -229,27 +238,74 @@ def person_create(
 
 @transaction.atomic
 def person_update(*, person, by=None, **fields):
-    """Change a person's details; `by` is who asks, so nobody locks themselves out."""
+    """Change a person's details; `by` is who asks, so nobody locks themselves out or changes
+    what only a superuser may (people/access.py), and the old address hears of a new one."""
     unknown = set(fields) - PERSON_FIELDS
     if unknown:
         raise TypeError(f"person_update() cannot change {', '.join(sorted(unknown))}")
-    for name, value in fields.items():
-        setattr(person, name, value.strip() if isinstance(value, str) else value)
+    values = {
+        name: value.strip() if isinstance(value, str) else value for name, value in fields.items()
+    }
+    # What is stored, read under lock: the rule is about the account as it is, not as a form says.
+    stored = User.objects.select_for_update().get(pk=person.pk)
+    if by is not None:
+        changed = {name for name, value in values.items() if getattr(stored, name) != value}
+        refusal = person_change_refusal(by, stored, changed)
+        if refusal:
+            person.refresh_from_db()
+            raise PermissionDenied(refusal)
+    for name, value in values.items():
+        setattr(person, name, value)
     try:
         person_validate(person, by=by)
     except ValidationError:
         person.refresh_from_db()  # so a screen showing it again shows what is stored
         raise
     person.save()
+    if stored.email and stored.email.lower() != person.email.lower():
+        person_email_change_notify(person=person, old_email=stored.email, by=by)
     return person
 
 
-def person_password_link_send(*, person, site_url):
+def person_email_change_notify(*, person, old_email, by=None):
+    """Tell `old_email` that `person`'s address is now another, once the change is committed.
+
+    Password links go to the address on record, so whoever changes it could take the account
+    over; the owner hears of it at the address they still read. Django admin calls this too.
+    """
+    context = {
+        "person": person,
+        "old_email": old_email,
+        "by": by if by is not None and by.pk != person.pk else None,
+        "site_title": settings.SITE_NAME,
+    }
+    subject = " ".join(render_to_string("people/email/email_changed_subject.txt", context).split())
+    body = render_to_string("people/email/email_changed.txt", context)
+
+    def send():
+        try:
+            send_mail(subject, body, None, [old_email])
+        except OSError:
+            # The change stands; the failure is logged for whoever runs the site to follow up.
+            logger.exception("Could not tell %s that %s's email address changed", old_email, person)
+
+    transaction.on_commit(send)
+
+
+@transaction.atomic
+def person_password_link_send(*, person, site_url, by=None):
     """Email `person` a one-use link to choose a password; `site_url` is e.g. https://host.
 
     This is how a new person, who starts with no usable password, gets one. The link is
     Django's password reset link, so it expires and dies once used or the password changes.
+    It goes to the address on record, read under lock, never to one a caller set in memory:
+    changing an address and sending a link cannot happen in one step.
     """
+    person = User.objects.select_for_update().get(pk=person.pk)
+    if by is not None:
+        refusal = person_change_refusal(by, person, {"password"})
+        if refusal:
+            raise PermissionDenied(refusal)
     if not person.is_active:
         raise ValidationError(f"{person} is inactive; make them active first.")
     if not person.email:
@@ -265,3 +321,114 @@ def person_password_link_send(*, person, site_url):
     subject = render_to_string("people/email/password_link_subject.txt", context)
     body = render_to_string("people/email/password_link.txt", context)
     send_mail(" ".join(subject.split()), body, None, [person.email])
+    return person
+
+
+def person_sign_in_lockouts_clear(*, person):
+    """Lift every sign-in lockout on `person`'s username, from any address.
+
+    Called once they have set a new password through an emailed link: that proves they hold
+    the address on record, so a lock someone else caused by guessing does not keep them out.
+    """
+    return axes_reset(username=person.username)
+
+
+# Two-factor sign-in: an authenticator app (TOTP, django-otp) plus single-use recovery codes.
+
+RECOVERY_CODE_COUNT = 10
+
+
+def _code_check(device, code):
+    """Refuse `code` for `device`, saying why; a wrong code counts towards the device's throttle.
+
+    Not atomic on purpose: a refusal must not roll back the failure count django-otp records.
+    """
+    allowed, why = device.verify_is_allowed()
+    if not allowed:
+        until = timezone.localtime(why["locked_until"]) if why and "locked_until" in why else None
+        wait = f" Wait until {until:%H:%M:%S} and try again." if until else " Try again later."
+        raise ValidationError({"code": "Too many wrong codes." + wait})
+    if not device.verify_token(code):
+        raise ValidationError(
+            {
+                "code": "That code is not right. Enter the 6-digit code your authenticator app "
+                "shows now, or one of your recovery codes."
+            }
+        )
+
+
+def _code_normalised(code):
+    return "".join(code.split()).replace("-", "").lower()
+
+
+def two_factor_device_start(*, person):
+    """The authenticator `person` is setting up: a new secret, unconfirmed until they prove it."""
+    device = TOTPDevice.objects.filter(user=person, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice(user=person, name="Authenticator app", confirmed=False)
+        device.full_clean()
+        device.save()
+    return device
+
+
+def two_factor_device_confirm(*, person, code):
+    """Turn two-factor sign-in on once `code` shows the app holds the new secret.
+
+    Replaces any authenticator set up before. Returns (device, recovery codes); the codes are
+    shown once and never again.
+    """
+    device = TOTPDevice.objects.filter(user=person, confirmed=False).first()
+    if device is None:
+        raise ValidationError({"code": "Start the set-up again: this page has expired."})
+    _code_check(device, _code_normalised(code))
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=person).exclude(pk=device.pk).delete()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        codes = _recovery_codes_replace(person)
+    return device, codes
+
+
+def two_factor_verify(*, person, code):
+    """The device that accepts `code` for `person` at sign-in: their authenticator app, or a
+    recovery code, which is then used up. ValidationError if none does or they are throttled."""
+    code = _code_normalised(code)
+    devices = StaticDevice if not (code.isdigit() and len(code) == 6) else TOTPDevice
+    device = devices.objects.filter(user=person, confirmed=True).first()
+    if device is None:
+        raise ValidationError(
+            {
+                "code": "That code is not right. Enter the 6-digit code your authenticator app "
+                "shows now, or one of your recovery codes."
+            }
+        )
+    _code_check(device, code)
+    return device
+
+
+def _recovery_codes_replace(person):
+    StaticDevice.objects.filter(user=person).delete()
+    device = StaticDevice.objects.create(user=person, name="Recovery codes", confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    return codes
+
+
+@transaction.atomic
+def two_factor_recovery_codes_renew(*, person):
+    """New recovery codes for `person`, to be shown once; the old ones stop working."""
+    if not TOTPDevice.objects.filter(user=person, confirmed=True).exists():
+        raise ValidationError("Set up two-factor sign-in first.")
+    return _recovery_codes_replace(person)
+
+
+@transaction.atomic
+def two_factor_disable(*, person):
+    """Turn two-factor sign-in off for `person`, unless their roles require it."""
+    if two_factor_required(person):
+        raise ValidationError(
+            "Two-factor sign-in is required for centre admins, assessors and IQAs, so it "
+            "cannot be turned off. You can set up a new authenticator app instead."
+        )
+    TOTPDevice.objects.filter(user=person).delete()
+    StaticDevice.objects.filter(user=person).delete()

@@ -3,14 +3,21 @@
 import csv
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from . import imports, selectors, services
-from .access import enrolment_for_user, enrolment_role, person_for_admin, require_centre_admin
+from .access import (
+    enrolment_for_user,
+    enrolment_role,
+    person_change_refusal,
+    person_for_admin,
+    person_locked_fields,
+    require_centre_admin,
+)
 from .forms import (
     EnrolmentCreateForm,
     EnrolmentFilterForm,
@@ -124,7 +131,12 @@ def person_add(request):
 
 def person_edit(request, pk):
     person = person_for_admin(request.user, pk)
-    form = PersonForm(request.POST or None, initial=person_initial(person))
+    # What the service would refuse this admin is shown read-only, never offered.
+    locked = person_locked_fields(request.user, person, [*PersonForm.base_fields, "password"])
+    form = PersonForm(request.POST or None, initial=person_initial(person), locked=locked)
+    read_only = all(form.fields[name].disabled for name in form.fields)
+    if request.method == "POST" and read_only:
+        raise PermissionDenied(person_change_refusal(request.user, person, locked))
     if request.method == "POST" and form.is_valid():
         try:
             services.person_update(person=person, by=request.user, **form.cleaned_data)
@@ -137,7 +149,14 @@ def person_edit(request, pk):
     return render(
         request,
         "people/person_form.html",
-        {"form": form, "person": person, "enrolments": enrolments},
+        {
+            "form": form,
+            "person": person,
+            "enrolments": enrolments,
+            "read_only": read_only,
+            "refusal": person_change_refusal(request.user, person, locked),
+            "may_send_password_link": "password" not in locked,
+        },
     )
 
 
@@ -145,8 +164,8 @@ def person_edit(request, pk):
 def person_password_link(request, pk):
     person = person_for_admin(request.user, pk)
     try:
-        services.person_password_link_send(
-            person=person, site_url=request.build_absolute_uri("/").rstrip("/")
+        person = services.person_password_link_send(
+            person=person, by=request.user, site_url=request.build_absolute_uri("/").rstrip("/")
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))

@@ -1,9 +1,9 @@
 """External quality assurers read, and only read; every page they open is logged.
 
 For a person marked as an external quality assurer: every request that is not a read (GET or
-HEAD) is refused, bar signing out; with no grant in force, every page but the home page answers
-404; and every request, allowed or not, is written to the EQA access log with the time and the
-object it names.
+HEAD) is refused, bar signing out and their own two-factor sign-in pages; with no grant in
+force, every page but the home page answers 404; and every request, allowed or not, is written
+to the EQA access log with the time and the object it names.
 """
 
 from django.core.exceptions import PermissionDenied
@@ -13,12 +13,13 @@ from django.utils import timezone
 from django.views.defaults import page_not_found, permission_denied
 
 from people.access import eqa_scope
+from people.two_factor import OWN_PAGES as TWO_FACTOR_PAGES
 
 from .models import EqaAccessLog
 
 READS = {"GET", "HEAD"}
-ALWAYS_OPEN = {"logout"}
-OPEN_WITHOUT_GRANT = {"home", "logout", "login"}
+ALWAYS_OPEN = {"logout", *TWO_FACTOR_PAGES}
+OPEN_WITHOUT_GRANT = {"home", "logout", "login", *TWO_FACTOR_PAGES}
 ENDED = "Your access as external quality assurer has ended."
 READ_ONLY = (
     "External quality assurers have read-only access: nothing can be changed from this account."

@@ -6,6 +6,7 @@ enrolled on the OCR Level 3 diploma with unit A/601/2550 from the `units` fixtur
 """
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 
 from criteria.models import Qualification, Unit
@@ -18,9 +19,11 @@ L3_UNIT = "a-601-2550"
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
-    """Every test writes files under its own temporary MEDIA_ROOT and hashes passwords fast."""
+    """Every test writes files under its own temporary MEDIA_ROOT, hashes passwords fast and
+    starts with an empty cache (rate-limit counters live there)."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.clear()
 
 
 @pytest.fixture

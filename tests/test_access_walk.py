@@ -33,6 +33,7 @@ ASSESSOR_CHANGES = {"alice": 403, "bob": 404, "carol": OK, "dave": 404, "erin": 
 ADMIN_CHANGES = {"alice": 403, "bob": 404, "carol": 403, "dave": 404, "erin": 403, "frank": OK}
 ADMIN_ONLY = {"alice": 403, "bob": 403, "carol": 403, "dave": 403, "erin": 403, "frank": OK}
 EVERYONE = dict.fromkeys(PEOPLE[1:], 200)
+EVERYONE_ACTS = dict.fromkeys(PEOPLE[1:], OK)
 REVIEW = {**READ, "alice": 403}  # learners have their item page, not the review screen
 THREAD = {**LEARNER_CHANGES, "carol": OK}  # the item's learner and assessor write in it
 REOPEN = {**ASSESSOR_CHANGES, "erin": OK}  # the assessor or the IQA reopens a signed unit
@@ -153,6 +154,12 @@ WALK = [
     ("quality:grant_revoke", "post", lambda o: [o["grant"].pk], {**ADMIN_ONLY_PAGE, "frank": OK}),
     ("notifications:read", "post", lambda o: [o["notification"].pk], OWN_ONLY),
     ("healthz", "get", lambda o: [], {**EVERYONE, "anonymous": 200}),
+    # Each person's own two-factor sign-in (tests/test_two_factor.py covers what each does).
+    ("two_factor", "get", lambda o: [], EVERYONE),
+    ("two_factor_setup", "get", lambda o: [], EVERYONE),
+    ("two_factor_verify", "get", lambda o: [], EVERYONE_ACTS),
+    ("two_factor_recovery_codes", "post", lambda o: [], EVERYONE_ACTS),
+    ("two_factor_disable", "post", lambda o: [], EVERYONE_ACTS),
 ]
 # Django's own views: the admin site and sign-in, password reset and password change.
 NOT_WALKED = {"login", "logout", "password_change", "password_change_done"} | {

@@ -2,12 +2,13 @@
 
 import re
 
+from axes.models import AccessAttempt
 from django.core import mail
 from django.urls import reverse
 
 from people.services import person_create
 
-from .factories import TEST_PASSWORD
+from .factories import TEST_PASSWORD, UserFactory
 
 LOGIN = "/accounts/login/"
 
@@ -107,3 +108,119 @@ def test_a_new_person_without_a_password_can_choose_one_by_reset(client, db):
     assert not newcomer.has_usable_password()
     client.post(reverse("password_reset"), {"email": "NEW@example.org"})
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["new@example.org"]
+
+
+# The address a sign-in comes from: the trusted proxy's header only behind the proxy.
+
+
+def fail_sign_ins(client, settings, username="alice", **meta):
+    for _ in range(settings.LOGIN_FAILURE_LIMIT):
+        client.post(LOGIN, {"username": username, "password": "guess"}, **meta)
+
+
+def test_it_ignores_a_forwarded_address_when_not_behind_the_proxy(client, alice, settings):
+    settings.BEHIND_HTTPS_PROXY = False
+    for n in range(settings.LOGIN_FAILURE_LIMIT):
+        # Anyone can write this header: a new address each time must not dodge the lock.
+        client.post(
+            LOGIN,
+            {"username": "alice", "password": "guess"},
+            REMOTE_ADDR="198.51.100.20",
+            HTTP_X_FORWARDED_FOR=f"203.0.113.{n}",
+        )
+    response = client.post(
+        LOGIN,
+        {"username": "alice", "password": TEST_PASSWORD},
+        REMOTE_ADDR="198.51.100.20",
+        HTTP_X_FORWARDED_FOR="203.0.113.99",
+    )
+    assert response.status_code == 429
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"198.51.100.20"}
+
+
+def test_behind_the_proxy_it_locks_the_client_not_everyone_behind_the_proxy(
+    client, alice, settings
+):
+    settings.BEHIND_HTTPS_PROXY = True
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    # Someone else guesses alice's password; the client wrote its own X-Forwarded-For entry,
+    # which the proxy keeps on the left before appending the address it saw.
+    fail_sign_ins(client, settings, HTTP_X_FORWARDED_FOR="192.0.2.1, 203.0.113.5", **proxy)
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"203.0.113.5"}
+    attacker = sign_in_from(client, "alice", TEST_PASSWORD, "203.0.113.5", **proxy)
+    assert attacker.status_code == 429
+    # Alice, from her own address through the same proxy, still signs in.
+    alice_signs_in = sign_in_from(client, "alice", TEST_PASSWORD, "198.51.100.7", **proxy)
+    assert alice_signs_in.status_code == 302
+
+
+def sign_in_from(client, username, password, address, **meta):
+    return client.post(
+        LOGIN, {"username": username, "password": password}, HTTP_X_FORWARDED_FOR=address, **meta
+    )
+
+
+def test_a_lockout_from_one_address_leaves_the_same_username_free_from_another(
+    client, alice, settings
+):
+    fail_sign_ins(client, settings, REMOTE_ADDR="203.0.113.5")
+    assert sign_in(client, "alice", TEST_PASSWORD).status_code == 302  # from 127.0.0.1
+
+
+def test_a_new_password_from_an_emailed_link_lifts_the_lockout(client, alice, settings):
+    fail_sign_ins(client, settings)
+    assert sign_in(client, "alice", TEST_PASSWORD).status_code == 429
+    client.post(reverse("password_reset"), {"email": "alice@example.org"})
+    link = re.search(r"http://testserver(/accounts/reset/\S+/)", mail.outbox[0].body)[1]
+    form_page = client.get(link, follow=True)
+    client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "a-brand-new-passphrase", "new_password2": "a-brand-new-passphrase"},
+    )
+    assert not AccessAttempt.objects.filter(username="alice").exists()
+    assert sign_in(client, "alice", "a-brand-new-passphrase").status_code == 302
+
+
+# Password reset requests are limited per address and per account.
+
+
+def test_it_limits_reset_requests_from_one_address(client, db, settings):
+    settings.PASSWORD_RESET_LIMIT_PER_ADDRESS = 2
+    UserFactory(username="ann")
+    for email in ["one@example.org", "two@example.org"]:
+        assert client.post(reverse("password_reset"), {"email": email}).status_code == 302
+    response = client.post(reverse("password_reset"), {"email": "ann@example.org"})
+    assert response.status_code == 429
+    assert "Too many password reset requests" in response.text
+    assert mail.outbox == []
+    # Another address is not held back by this one.
+    other = client.post(
+        reverse("password_reset"), {"email": "ann@example.org"}, REMOTE_ADDR="198.51.100.7"
+    )
+    assert other.status_code == 302 and len(mail.outbox) == 1
+
+
+def test_it_limits_reset_requests_for_one_account_from_any_address(client, alice, settings):
+    settings.PASSWORD_RESET_LIMIT_PER_ACCOUNT = 2
+    for n in range(2):
+        client.post(
+            reverse("password_reset"), {"email": "alice@example.org"}, REMOTE_ADDR=f"192.0.2.{n}"
+        )
+    assert len(mail.outbox) == 2
+    response = client.post(
+        reverse("password_reset"), {"email": "ALICE@example.org"}, REMOTE_ADDR="192.0.2.50"
+    )
+    assert response.status_code == 429
+    assert len(mail.outbox) == 2
+
+
+def test_the_limit_page_is_the_same_whether_or_not_the_account_exists(client, alice, settings):
+    settings.PASSWORD_RESET_LIMIT_PER_ACCOUNT = 1
+    pages = []
+    for email in ["alice@example.org", "nobody@example.org"]:
+        client.post(reverse("password_reset"), {"email": email}, REMOTE_ADDR="192.0.2.1")
+        pages.append(
+            client.post(reverse("password_reset"), {"email": email}, REMOTE_ADDR="192.0.2.2")
+        )
+    assert [page.status_code for page in pages] == [429, 429]
+    assert pages[0].text == pages[1].text
