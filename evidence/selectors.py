@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.text import get_text_list
 
 from criteria.models import AssessmentCriterion, CriterionPart, LearningOutcome, Unit
-from people.access import enrolments_visible_to, eqa_scope
+from people.access import enrolments_visible_to, eqa_condition
 from people.models import EnrolmentUnit
 
 from .models import EvidenceFile, EvidenceItem, EvidenceMapping
@@ -412,9 +412,9 @@ def evidence_items_for_list(user, filters=None):
     filters = filters or {}
     items = EvidenceItem.objects.filter(enrolment__in=enrolments_visible_to(user))
     if user.is_external_verifier:
-        in_scope = Q()
-        for enrolment_pk, unit_pks in eqa_scope(user).items():
-            in_scope |= Q(item__enrolment_id=enrolment_pk, criterion__outcome__unit_id__in=unit_pks)
+        in_scope = eqa_condition(
+            user, enrolment="item__enrolment_id", unit="criterion__outcome__unit_id"
+        )
         items = items.filter(pk__in=EvidenceMapping.objects.filter(in_scope).values("item"))
     items = items.select_related("enrolment__learner").annotate(
         file_count=_count_of(EvidenceFile, removed_at__isnull=True),

@@ -10,8 +10,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from evidence.models import EvidenceItem
-from quality.models import EqaAccessLog, EqaGrant
-from quality.services import eqa_grant_create, eqa_grant_revoke
+from quality.models import EqaAccessLog, EqaGrant, SampleReview
+from quality.services import eqa_grant_create, eqa_grant_revoke, sampling_plan_create
 
 from .factories import UnitFactory, UserFactory
 from .quality_factories import judged_unit, make_entry, make_plan, sign_review
@@ -309,3 +309,67 @@ def test_a_centre_admin_marks_a_new_person_as_eqa_on_the_person_form(client, fra
     from people.models import User
 
     assert User.objects.get(username="hpr").is_external_verifier
+
+
+def _plan(iqa, qualification, title, start, end):
+    return sampling_plan_create(
+        iqa=iqa, qualification=qualification, title=title, period_start=start, period_end=end
+    )
+
+
+def _review_signed_on(entry, day):
+    review = sign_review(entry)
+    signed_at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))
+    SampleReview.objects.filter(pk=review.pk).update(signed_at=signed_at)
+    return review
+
+
+@pytest.fixture
+def two_grants(gina, frank, alice_enrolment, bob_enrolment, unit):
+    """Grant A: alice's unit, IQA records of January to March; grant B: bob's, July to
+    September."""
+    expires_at = timezone.now() + datetime.timedelta(days=7)
+    for enrolment, covers_from, covers_to in (
+        (alice_enrolment, datetime.date(2026, 1, 1), datetime.date(2026, 3, 31)),
+        (bob_enrolment, datetime.date(2026, 7, 1), datetime.date(2026, 9, 30)),
+    ):
+        eqa_grant_create(
+            by=frank,
+            eqa=gina,
+            enrolments=[enrolment],
+            units=[unit],
+            covers_from=covers_from,
+            covers_to=covers_to,
+            expires_at=expires_at,
+        )
+
+
+def test_each_grants_dates_open_only_that_grants_learners(
+    client, gina, two_grants, alice_enrolment, bob_enrolment, unit, erin, qualification
+):
+    alice_unit, bob_unit = judged_unit(alice_enrolment, unit), judged_unit(bob_enrolment, unit)
+    spring = _plan(
+        erin, qualification, "Spring", datetime.date(2026, 1, 1), datetime.date(2026, 6, 30)
+    )
+    summer = _plan(
+        erin, qualification, "Summer", datetime.date(2026, 7, 1), datetime.date(2026, 12, 31)
+    )
+    bob_in_february = _review_signed_on(make_entry(spring, bob_unit), datetime.date(2026, 2, 10))
+    bob_in_august = _review_signed_on(make_entry(summer, bob_unit), datetime.date(2026, 8, 10))
+    alice_in_august = _review_signed_on(make_entry(summer, alice_unit), datetime.date(2026, 8, 12))
+    client.force_login(gina)
+
+    def status(name, pk):
+        return client.get(reverse(name, args=[pk])).status_code
+
+    assert status("quality:review", bob_in_february.pk) == 404
+    assert status("quality:entry", bob_in_february.entry.pk) == 404
+    assert status("quality:plan", spring.pk) == 404
+    assert status("quality:review", bob_in_august.pk) == 200
+    assert status("quality:review", alice_in_august.pk) == 404
+    summer_page = client.get(reverse("quality:plan", args=[summer.pk])).content.decode()
+    assert "Bob Baker" in summer_page and "Alice Archer" not in summer_page
+    csv = client.get(reverse("quality:plan_report", args=[summer.pk, "csv"])).content.decode()
+    assert "Bob Baker" in csv and "Alice Archer" not in csv
+    home = client.get(reverse("quality:home")).content.decode()
+    assert "Summer" in home and "Spring" not in home
