@@ -373,3 +373,29 @@ def test_each_grants_dates_open_only_that_grants_learners(
     assert "Bob Baker" in csv and "Alice Archer" not in csv
     home = client.get(reverse("quality:home")).content.decode()
     assert "Summer" in home and "Spring" not in home
+
+
+def test_the_eqa_sees_only_the_granted_units_names_on_an_enrolment(
+    client, gina, frank, alice_enrolment, qualification, unit
+):
+    other_unit = UnitFactory(qualifications=[qualification], title="Manage a budget")
+    alice_enrolment.enrolled_units.create(unit=other_unit)
+    eqa_grant_create(
+        by=frank,
+        eqa=gina,
+        enrolments=[alice_enrolment],
+        units=[other_unit],
+        covers_from=datetime.date(2026, 9, 1),
+        covers_to=datetime.date(2027, 1, 31),
+        expires_at=timezone.now() + datetime.timedelta(days=7),
+    )
+    client.force_login(gina)
+    for url in (
+        reverse("people:enrolment", args=[alice_enrolment.pk]),
+        reverse("people:enrolments"),
+    ):
+        page = client.get(url).content.decode()
+        assert "Manage a budget" in page, url
+        assert unit.title not in page, url
+    detail = client.get(reverse("people:enrolment", args=[alice_enrolment.pk])).content.decode()
+    assert "Centre admin" not in detail
