@@ -10,11 +10,14 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from evidence.models import EvidenceItem
+from evidence.services import evidence_item_update, evidence_mapping_add, evidence_revise
 from quality.models import EqaAccessLog, EqaGrant, SampleReview
 from quality.services import eqa_grant_create, eqa_grant_revoke, sampling_plan_create
 
+from .evidence_factories import EvidenceItemFactory, add_file, pdf_bytes, submit
 from .factories import UnitFactory, UserFactory
 from .quality_factories import judged_unit, make_entry, make_plan, sign_review
+from .test_judgements import criterion
 
 
 @pytest.fixture
@@ -399,3 +402,59 @@ def test_the_eqa_sees_only_the_granted_units_names_on_an_enrolment(
         assert unit.title not in page, url
     detail = client.get(reverse("people:enrolment", args=[alice_enrolment.pk])).content.decode()
     assert "Centre admin" not in detail
+
+
+@pytest.fixture
+def drafts(alice_enrolment, unit):
+    """Alice's item never submitted, and one submitted as "Post room log" then being revised."""
+    learner = alice_enrolment.learner
+    never = EvidenceItemFactory(enrolment=alice_enrolment, title="Half-written reflection")
+    never_file = add_file(never, "reflection.pdf")
+    evidence_mapping_add(item=never, by=learner, criterion=criterion(unit, "1.1"))
+    revising = EvidenceItemFactory(enrolment=alice_enrolment, title="Post room log")
+    submitted_file = add_file(revising, "post-room-log.pdf")
+    submit(revising)
+    evidence_revise(item=revising, by=learner)
+    evidence_item_update(item=revising, by=learner, title="Post room log, rewriting")
+    working_file = add_file(revising, "rewrite.pdf", pdf_bytes("Rewrite"))
+    return {
+        "never": never,
+        "never_file": never_file,
+        "revising": revising,
+        "submitted_file": submitted_file,
+        "working_file": working_file,
+    }
+
+
+def test_the_eqa_reads_submitted_evidence_only_never_a_draft(
+    client, gina, grant, alice_enrolment, drafts
+):
+    never, revising = drafts["never"], drafts["revising"]
+    client.force_login(gina)
+
+    def get(name, pk):
+        return client.get(reverse(name, args=[pk]))
+
+    assert get("evidence:item", never.pk).status_code == 404
+    assert get("assessments:review", never.pk).status_code == 404
+    assert get("evidence:file", drafts["never_file"].pk).status_code == 404
+    version_url = reverse("evidence:version", args=[revising.pk, 1])
+    assert get("evidence:item", revising.pk).url == version_url
+    assert get("assessments:review", revising.pk).url == version_url
+    version_page = client.get(version_url).content.decode()
+    assert "Post room log" in version_page and "rewriting" not in version_page
+    assert get("evidence:file", drafts["submitted_file"].pk).status_code == 200
+    assert get("evidence:file", drafts["working_file"].pk).status_code == 404
+    for name in ("evidence:list", "evidence:progress"):
+        args = [] if name == "evidence:list" else [alice_enrolment.pk]
+        page = client.get(reverse(name, args=args)).content.decode()
+        assert "Post room log" in page, name
+        assert "rewriting" not in page and "Half-written" not in page, name
+
+
+def test_the_learner_still_reads_their_working_copy(client, alice, alice_enrolment, drafts):
+    client.force_login(alice)
+    page = client.get(reverse("evidence:item", args=[drafts["revising"].pk]))
+    assert page.status_code == 200 and "Post room log, rewriting" in page.content.decode()
+    listed = client.get(reverse("evidence:list")).content.decode()
+    assert "Half-written reflection" in listed and "Post room log, rewriting" in listed
