@@ -7,10 +7,12 @@ import re
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls.converters import IntConverter
 from django.utils import timezone
 
 from evidence.models import EvidenceItem
 from evidence.services import evidence_item_update, evidence_mapping_add, evidence_revise
+from quality.access_log import DESCRIBE
 from quality.models import EqaAccessLog, EqaGrant, SampleReview
 from quality.services import eqa_grant_create, eqa_grant_revoke, sampling_plan_create
 
@@ -165,7 +167,7 @@ def _every_url(resolver=None, namespace=""):
 
 def _example_path(name, pattern):
     arguments = {
-        key: ("1" if "int" in str(conv) else "x")
+        key: ("1" if isinstance(conv, IntConverter) else "x")
         for key, conv in pattern.pattern.converters.items()
     }
     try:
@@ -197,18 +199,37 @@ def test_each_page_is_logged_with_time_and_object(client, gina, grant, alice_enr
     client.get(reverse("assessments:unit", args=[alice_enrolment.pk, unit.slug]))
     entry = EqaAccessLog.objects.get(eqa=gina)
     assert entry.view_name == "assessments:unit"
-    assert entry.object_ref == f"enrolment_pk {alice_enrolment.pk}, unit_slug {unit.slug}"
+    assert entry.object_ref == f"Unit A/601/2550 {unit.title} of Alice Archer"
     assert entry.status_code == 200 and entry.method == "GET"
     assert abs(entry.at - timezone.now()) < datetime.timedelta(minutes=1)
 
 
 def test_the_centre_admin_sees_the_log_on_the_grant(client, gina, grant, frank, alice_enrolment):
+    item = EvidenceItemFactory(enrolment=alice_enrolment, title="Post room log")
+    submit(item)
     client.force_login(gina)
     client.get(reverse("evidence:progress", args=[alice_enrolment.pk]))
+    client.get(reverse("evidence:item", args=[item.pk]))
+    client.get(reverse("evidence:item", args=[item.pk + 1000]))
     client.force_login(frank)
     page = client.get(reverse("quality:grant", args=[grant.pk])).content.decode()
     assert f"/evidence/enrolments/{alice_enrolment.pk}/progress/" in page
     assert "evidence:progress" in page
+    assert "Evidence item “Post room log” of Alice Archer" in page
+    assert f"Nothing found for {item.pk + 1000}" in page
+    assert f"pk {item.pk}" not in page
+
+
+def test_every_page_naming_an_object_is_logged_by_a_description(client, gina, grant):
+    unnamed = {
+        name
+        for name, pattern in _every_url()
+        if pattern.pattern.converters
+        and not name.startswith("admin:")
+        and name not in {"password_reset_confirm"}
+        and name not in DESCRIBE
+    }
+    assert unnamed == set()
 
 
 def test_the_eqa_reads_iqa_plans_and_reviews_within_the_grant(client, gina, grant, sampled):
