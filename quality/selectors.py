@@ -6,12 +6,14 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 
 from assessments.selectors import method_labels
-from people.models import Enrolment, User
+from people.access import eqa_condition, eqa_grant_scopes
+from people.models import Enrolment, EnrolmentUnit, User
 
 from . import sampling
 from .access import eqa_entry_condition, reviews_visible_to
 from .models import (
     AssessorRisk,
+    EqaGrant,
     QualityAction,
     SampleEntry,
     SampleReview,
@@ -179,3 +181,60 @@ def reviews_for_report(plan, user):
         )
         .order_by("signed_at", "pk")
     )
+
+
+@dataclass
+class GrantCover:
+    """One EQA grant in force and what it opens: learners with their units, and IQA plans."""
+
+    grant: EqaGrant
+    learners: list  # [(enrolment, [enrolled unit, ...])], by learner
+    plans: list  # sampling plans with a sample of this grant's learners and units, in range
+
+
+def grants_in_force(user):
+    """The EQA's grants in force, each with what it covers, soonest ending first: four queries
+    however many grants, learners and plans."""
+    scopes = {scope.grant_id: scope for scope in eqa_grant_scopes(user)}
+    if not scopes:
+        return []
+    grants = EqaGrant.objects.filter(pk__in=scopes).order_by("expires_at", "pk")
+    enrolled_units = list(
+        EnrolmentUnit.objects.filter(eqa_condition(user, enrolment="enrolment_id", unit="unit_id"))
+        .select_related("unit", "enrolment__learner", "enrolment__qualification")
+        .order_by(
+            "enrolment__learner__last_name",
+            "enrolment__learner__first_name",
+            "enrolment_id",
+            "unit__level",
+            "unit__title",
+        )
+    )
+    plans = {plan.pk: plan for plan in plans_for_user(user)}
+    sampled = list(
+        SampleEntry.objects.filter(eqa_entry_condition(user)).values_list(
+            "plan_id", "enrolled_unit__enrolment_id", "enrolled_unit__unit_id"
+        )
+    )
+    covers = []
+    for grant in grants:
+        scope = scopes[grant.pk]
+        learners = {}
+        for enrolled_unit in enrolled_units:
+            if (enrolled_unit.enrolment_id, enrolled_unit.unit_id) in scope.pairs:
+                learners.setdefault(enrolled_unit.enrolment, []).append(enrolled_unit)
+        in_range = {
+            plan_id
+            for plan_id, enrolment_id, unit_id in sampled
+            if (enrolment_id, unit_id) in scope.pairs
+            and plans[plan_id].period_start <= scope.covers_to
+            and plans[plan_id].period_end >= scope.covers_from
+        }
+        covers.append(
+            GrantCover(
+                grant=grant,
+                learners=list(learners.items()),
+                plans=[plan for plan in plans.values() if plan.pk in in_range],
+            )
+        )
+    return covers

@@ -6,6 +6,8 @@ import re
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import IntConverter
 from django.utils import timezone
@@ -479,3 +481,46 @@ def test_the_learner_still_reads_their_working_copy(client, alice, alice_enrolme
     assert page.status_code == 200 and "Post room log, rewriting" in page.content.decode()
     listed = client.get(reverse("evidence:list")).content.decode()
     assert "Half-written reflection" in listed and "Post room log, rewriting" in listed
+
+
+def test_the_eqa_home_lists_each_grant_with_what_it_opens(
+    client, gina, two_grants, alice_enrolment, bob_enrolment, unit, erin, qualification
+):
+    summer = _plan(
+        erin, qualification, "Summer", datetime.date(2026, 7, 1), datetime.date(2026, 12, 31)
+    )
+    make_entry(summer, judged_unit(bob_enrolment, unit))
+    make_entry(summer, judged_unit(alice_enrolment, unit))
+    client.force_login(gina)
+    page = client.get(reverse("home")).content.decode()
+    spring_grant, summer_grant = page.split("IQA records from ")[1:]
+    assert spring_grant.startswith("1 January 2026 to 31 March 2026")
+    assert reverse("evidence:progress", args=[alice_enrolment.pk]) in spring_grant
+    assert reverse("assessments:unit", args=[alice_enrolment.pk, unit.slug]) in spring_grant
+    assert "Bob Baker" not in spring_grant and "Summer" not in spring_grant
+    assert summer_grant.startswith("1 July 2026 to 30 September 2026")
+    assert reverse("assessments:unit", args=[bob_enrolment.pk, unit.slug]) in summer_grant
+    assert reverse("quality:plan", args=[summer.pk]) in summer_grant
+    assert "Alice Archer" not in summer_grant
+    assert "You have no enrolments yet" not in page
+
+
+def test_the_eqa_home_costs_the_same_queries_for_one_grant_as_for_two(
+    client, gina, frank, grant, bob_enrolment, unit
+):
+    client.force_login(gina)
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("home"))
+    eqa_grant_create(
+        by=frank,
+        eqa=gina,
+        enrolments=[bob_enrolment],
+        units=[unit],
+        covers_from=datetime.date(2026, 1, 1),
+        covers_to=datetime.date(2026, 3, 31),
+        expires_at=timezone.now() + datetime.timedelta(days=3),
+    )
+    with CaptureQueriesContext(connection) as two:
+        page = client.get(reverse("home")).content.decode()
+    assert page.count("IQA records from ") == 2
+    assert len(two) == len(one)
