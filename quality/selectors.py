@@ -2,9 +2,10 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
-from django.utils import timezone
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.utils import dateformat, timezone
 
+from assessments.models import UnitSignOff
 from assessments.selectors import method_labels
 from people.access import eqa_condition, eqa_grant_scopes
 from people.models import Enrolment, EnrolmentUnit, User
@@ -137,10 +138,22 @@ def assessors_of_iqa(user):
 
 
 def review_page(review):
+    # The reopening of the unit, since the review, that let a sampled judgement change.
+    reopening = (
+        UnitSignOff.objects.filter(
+            enrolled_unit=OuterRef("judgement__enrolled_unit"),
+            reopened_at__gte=OuterRef("review__signed_at"),
+            reopened_at__lte=OuterRef("judgement__judged_at"),
+        )
+        .order_by("-reopened_at")
+        .values("reopened_at")[:1]
+    )
     verdicts = list(
         review.verdicts.select_related(
             "judgement__criterion__outcome", "judgement__part", "judgement__judged_by"
-        ).order_by(
+        )
+        .annotate(reopened_at=Subquery(reopening))
+        .order_by(
             "judgement__criterion__outcome__number",
             "judgement__criterion__number",
             "judgement__part__letter",
@@ -148,11 +161,33 @@ def review_page(review):
     )
     for verdict in verdicts:
         verdict.method_names = method_labels(verdict.judgement.methods)
+        verdict.as_sampled = _as_sampled(verdict)
     actions = list(review.actions.select_related("closed_by").order_by("due_date", "pk"))
     today = timezone.localdate()
     for action in actions:
         action.is_overdue = action.status != QualityAction.Status.CLOSED and action.due_date < today
     return verdicts, actions
+
+
+def _day(moment):
+    return dateformat.format(timezone.localtime(moment), "j F Y")
+
+
+def _as_sampled(verdict):
+    """'Met in version 1, agreed; now Not yet met in version 2 after reopening on 3 December
+    2026': the judgement as the IQA sampled it and, when it has changed since, as it is now."""
+    sampled = f"{verdict.get_judgement_outcome_display()} in version {verdict.judgement_version}"
+    judgement = verdict.judgement
+    if judgement.version == verdict.judgement_version:
+        return sampled
+    if verdict.reopened_at is not None:
+        since = f" after reopening on {_day(verdict.reopened_at)}"
+    else:
+        since = f", recorded on {_day(judgement.judged_at)}"
+    return (
+        f"{sampled}, {'agreed' if verdict.agreed else 'disagreed'}; "
+        f"now {judgement.get_outcome_display()} in version {judgement.version}{since}"
+    )
 
 
 def reviews_for_report(plan, user):
