@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from evidence.access import evidence_item_for_user
+from evidence.access import evidence_item_for_user, last_submitted_version, reads_working_copy
 from evidence.forms import AssessorMappingForm
 from evidence.mapping import assessor_target_choices, target_from_key
 from evidence.models import EvidenceMapping
@@ -109,6 +109,8 @@ def review(request, pk):
     )
     if item.viewer_role == Role.LEARNER:
         raise PermissionDenied("Your assessor reviews this item; you can read it on its page.")
+    if not reads_working_copy(item):
+        return redirect(last_submitted_version(item))
     if request.method != "POST":
         return _review_page(request, item)
     action = request.POST.get("action")

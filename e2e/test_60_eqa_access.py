@@ -52,7 +52,9 @@ def test_the_eqa_reads_the_portfolio_and_can_change_nothing(people):
     no_changing_controls(page)
     eqa.check("eqa home")
 
-    page.get_by_role("link", name="Priya Shah", exact=True).click()
+    granted = page.get_by_role("region", name=PURPOSE)
+    expect(granted.get_by_role("link", name=re.compile(r"^A\/601\/2550 Deliver"))).to_be_visible()
+    granted.get_by_role("link", name="Priya Shah", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Progress of Priya Shah")
     no_changing_controls(page)
     eqa.check("eqa reads the progress")

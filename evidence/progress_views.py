@@ -28,6 +28,7 @@ def progress(request, enrolment_pk):
                 met_criterion_ids=met_criterion_ids,
                 met_part_ids=met_part_ids,
                 only_unit_ids=units_in_scope(request.user, role, enrolment.pk),
+                submitted_only=role == Role.EQA,
             ),
         },
     )

@@ -9,16 +9,27 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, Subquery
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.text import get_text_list
 
 from criteria.models import AssessmentCriterion, CriterionPart, LearningOutcome, Unit
-from people.access import enrolments_visible_to, eqa_scope
+from people.access import enrolments_visible_to, eqa_condition
 from people.models import EnrolmentUnit
 
-from .models import EvidenceFile, EvidenceItem, EvidenceMapping
+from .models import EvidenceFile, EvidenceItem, EvidenceMapping, EvidenceVersion
 from .typed import TEMPLATES
 
 STATUS_LABELS = dict(EvidenceItem.Status.choices)
@@ -247,19 +258,39 @@ def _matrix_row(coverage, columns, *, is_part):
     )
 
 
-def _mapped_items(enrolment):
-    """Items mapped on this enrolment, keyed by criterion and by part: one query, no models."""
-    rows = (
-        EvidenceMapping.objects.filter(item__enrolment=enrolment)
-        .order_by("item__activity_date", "item_id")
-        .values_list(
-            "criterion_id",
-            "part_id",
-            "item_id",
-            "item__title",
-            "item__status",
-            "item__activity_date",
-        )
+def ever_submitted(item="pk"):
+    """A Q for items submitted at least once, reached from the row through `item`: not a draft,
+    or a draft again that keeps its submitted versions."""
+    status = "status" if item == "pk" else f"{item}__status"
+    return ~Q(**{status: EvidenceItem.Status.DRAFT}) | Exists(
+        EvidenceVersion.objects.filter(item=OuterRef(item))
+    )
+
+
+def submitted_title(item="pk"):
+    """The title as last submitted of an item reached through `item`: a draft's working copy
+    title is not for readers of submitted evidence."""
+    status = "status" if item == "pk" else f"{item}__status"
+    last = EvidenceVersion.objects.filter(item=OuterRef(item)).order_by("-number")
+    return Case(
+        When(**{status: EvidenceItem.Status.DRAFT}, then=Subquery(last.values("title")[:1])),
+        default=F("title" if item == "pk" else f"{item}__title"),
+    )
+
+
+def _mapped_items(enrolment, *, submitted_only):
+    """Items mapped on this enrolment, keyed by criterion and by part: one query, no models.
+    `submitted_only`: only items submitted at least once, by their submitted title."""
+    mappings = EvidenceMapping.objects.filter(item__enrolment=enrolment)
+    if submitted_only:
+        mappings = mappings.filter(ever_submitted("item"))
+    rows = mappings.order_by("item__activity_date", "item_id").values_list(
+        "criterion_id",
+        "part_id",
+        "item_id",
+        submitted_title("item") if submitted_only else F("item__title"),
+        "item__status",
+        "item__activity_date",
     )
     by_criterion, by_part, items = {}, {}, {}
     for criterion_id, part_id, item_id, title, status, activity_date in rows:
@@ -272,14 +303,20 @@ def _mapped_items(enrolment):
 
 
 def coverage_for_enrolment(
-    enrolment, *, met_criterion_ids=frozenset(), met_part_ids=frozenset(), only_unit_ids=None
+    enrolment,
+    *,
+    met_criterion_ids=frozenset(),
+    met_part_ids=frozenset(),
+    only_unit_ids=None,
+    submitted_only=False,
 ):
     """Coverage of each enrolled unit, in the enrolment's unit order: five queries in all.
 
     Returns a list of UnitCoverage. `met_criterion_ids` and `met_part_ids` are where
     judgements plug in (assessments.selectors.met_ids_for_enrolment); a criterion with parts
     is met only by its own judgement, which needs every part met first. `only_unit_ids`
-    narrows it to those units (what an external quality assurer's grant covers).
+    narrows it to those units (what an external quality assurer's grant covers), and
+    `submitted_only` to evidence submitted at least once (what they read).
     """
     parts = CriterionPart.objects.order_by("letter")
     criteria = AssessmentCriterion.objects.order_by("number").prefetch_related(
@@ -295,7 +332,7 @@ def coverage_for_enrolment(
     )
     if only_unit_ids is not None:
         enrolled_units = enrolled_units.filter(unit_id__in=only_unit_ids)
-    by_criterion, by_part = _mapped_items(enrolment)
+    by_criterion, by_part = _mapped_items(enrolment, submitted_only=submitted_only)
 
     criterion_coverage = partial(
         _criterion_coverage,
@@ -412,10 +449,13 @@ def evidence_items_for_list(user, filters=None):
     filters = filters or {}
     items = EvidenceItem.objects.filter(enrolment__in=enrolments_visible_to(user))
     if user.is_external_verifier:
-        in_scope = Q()
-        for enrolment_pk, unit_pks in eqa_scope(user).items():
-            in_scope |= Q(item__enrolment_id=enrolment_pk, criterion__outcome__unit_id__in=unit_pks)
+        in_scope = eqa_condition(
+            user, enrolment="item__enrolment_id", unit="criterion__outcome__unit_id"
+        )
         items = items.filter(pk__in=EvidenceMapping.objects.filter(in_scope).values("item"))
+        items = items.filter(ever_submitted()).annotate(listed_title=submitted_title())
+    else:
+        items = items.annotate(listed_title=F("title"))
     items = items.select_related("enrolment__learner").annotate(
         file_count=_count_of(EvidenceFile, removed_at__isnull=True),
         mapping_count=_count_of(EvidenceMapping),

@@ -9,7 +9,12 @@ from nvq_portfolio.errors import errors_to_form, errors_to_messages
 from people.access import Role, enrolment_for_user, enrolment_role
 
 from . import services
-from .access import MAPPING_CHANGES, evidence_item_for_user
+from .access import (
+    MAPPING_CHANGES,
+    evidence_item_for_user,
+    last_submitted_version,
+    reads_working_copy,
+)
 from .forms import AssessorMappingForm, EvidenceItemForm, SubmitForm, TypedEvidenceForm
 from .mapping import assessor_target_choices, picker_groups, target_from_key, targets_from_post
 from .typed import TEMPLATES, typed_template
@@ -62,6 +67,8 @@ def item_create(request, enrolment_pk):
 
 def item_detail(request, pk):
     item = evidence_item_for_user(request.user, pk)
+    if not reads_working_copy(item):
+        return redirect(last_submitted_version(item))
     context = {
         "item": item,
         "template": typed_template(item.template),
@@ -233,5 +240,10 @@ def version_detail(request, pk, number):
     return render(
         request,
         "evidence/version_detail.html",
-        {"item": item, "version": version, "template": typed_template(version.template)},
+        {
+            "item": item,
+            "version": version,
+            "template": typed_template(version.template),
+            "reads_working_copy": reads_working_copy(item),
+        },
     )

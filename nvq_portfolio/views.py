@@ -6,6 +6,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from people import selectors
+from quality.selectors import grants_in_force
 
 
 def home(request):
@@ -16,6 +17,7 @@ def home(request):
         "caseload": selectors.caseload_for_assessor(user),
         "iqa_enrolments": selectors.enrolments_for_iqa(user),
         "centre": selectors.centre_counts() if user.is_centre_admin else None,
+        "covers": grants_in_force(user) if user.is_external_verifier else [],
     }
     return render(request, "home.html", context)
 

@@ -6,6 +6,8 @@ quality assurer holds the read-only EQA role on the enrolments and units a stand
 until it expires.
 """
 
+import datetime
+from dataclasses import dataclass
 from enum import StrEnum
 
 from django.conf import settings
@@ -27,16 +29,34 @@ class Role(StrEnum):
     EQA = "eqa"
 
 
-def eqa_scope(user):
-    """{enrolment pk: {unit pk}} that `user`'s standing EQA grants cover; empty for others.
+@dataclass(frozen=True)
+class GrantScope:
+    """What one standing EQA grant covers: its learners' enrolments, its units and the dates of
+    the IQA records it opens. Grants never mix: another grant's dates never reach these learners.
+    """
+
+    grant_id: int
+    pairs: frozenset  # (enrolment pk, unit pk): a granted unit the granted learner is enrolled on
+    covers_from: datetime.date
+    covers_to: datetime.date
+
+    def units_by_enrolment(self):
+        units = {}
+        for enrolment_id, unit_id in sorted(self.pairs):
+            units.setdefault(enrolment_id, []).append(unit_id)
+        return units
+
+
+def eqa_grant_scopes(user):
+    """One GrantScope per EQA grant in force for `user`, oldest first; empty for others.
 
     Worked out once per request (it is kept on the user object) in one query.
     """
     if not getattr(user, "is_external_verifier", False):
-        return {}
-    if not hasattr(user, "_eqa_scope"):
-        scope = {}
-        # Reverse relations, so people need not import the quality app.
+        return []
+    if not hasattr(user, "_eqa_grant_scopes"):
+        # Reverse relations, so people need not import the quality app. One filter() call, so
+        # the grant, its units and its enrolments are the same grant in every row.
         rows = (
             Enrolment.objects.filter(
                 eqa_grants__eqa=user,
@@ -44,11 +64,68 @@ def eqa_scope(user):
                 eqa_grants__expires_at__gt=timezone.now(),
                 eqa_grants__units__enrolled_units__enrolment_id=models.F("pk"),
             )
-            .values_list("pk", "eqa_grants__units")
+            .values_list(
+                "eqa_grants",
+                "eqa_grants__covers_from",
+                "eqa_grants__covers_to",
+                "pk",
+                "eqa_grants__units",
+            )
+            .order_by()
             .distinct()
         )
-        for enrolment_pk, unit_pk in rows:
-            scope.setdefault(enrolment_pk, set()).add(unit_pk)
+        grants = {}
+        for grant_id, covers_from, covers_to, enrolment_id, unit_id in rows:
+            grant = grants.setdefault(grant_id, (covers_from, covers_to, set()))
+            grant[2].add((enrolment_id, unit_id))
+        user._eqa_grant_scopes = [
+            GrantScope(grant_id, frozenset(pairs), covers_from, covers_to)
+            for grant_id, (covers_from, covers_to, pairs) in sorted(grants.items())
+        ]
+    return user._eqa_grant_scopes
+
+
+def scope_condition(scopes, *, enrolment, unit=None, on=None, period=None):
+    """A Q for rows inside one of `scopes`: an OR over grants of (learner AND unit AND dates).
+
+    `enrolment` and `unit` name the row's enrolment and unit ids; `on` a date that must fall in
+    the grant's range; `period` the (start, end) of a period that must overlap it. A grant's
+    dates go only with that grant's learners and units: merging grants is the union of their
+    scopes, never the product.
+    """
+    condition = Q(pk__in=[])
+    for scope in scopes:
+        dates = {}
+        if on is not None:
+            dates = {f"{on}__gte": scope.covers_from, f"{on}__lte": scope.covers_to}
+        if period is not None:
+            start, end = period
+            dates.update({f"{start}__lte": scope.covers_to, f"{end}__gte": scope.covers_from})
+        for enrolment_id, unit_ids in scope.units_by_enrolment().items():
+            terms = {enrolment: enrolment_id, **dates}
+            if unit is not None:
+                terms[f"{unit}__in"] = unit_ids
+            condition |= Q(**terms)
+    return condition
+
+
+def eqa_condition(user, **lookups):
+    """scope_condition over the grants in force for `user`: every EQA query is built with it."""
+    return scope_condition(eqa_grant_scopes(user), **lookups)
+
+
+def eqa_scope(user):
+    """{enrolment pk: {unit pk}} that `user`'s standing EQA grants cover; empty for others.
+
+    The union of the grants' scopes, for what has no dates (evidence, judgements, progress).
+    """
+    if not getattr(user, "is_external_verifier", False):
+        return {}
+    if not hasattr(user, "_eqa_scope"):
+        scope = {}
+        for grant in eqa_grant_scopes(user):
+            for enrolment_id, unit_id in grant.pairs:
+                scope.setdefault(enrolment_id, set()).add(unit_id)
         user._eqa_scope = scope
     return user._eqa_scope
 

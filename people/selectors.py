@@ -1,14 +1,14 @@
 """Reads about people and enrolments, shaped for the pages that show them."""
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from criteria.models import Qualification
 
-from .access import enrolments_visible_to
-from .models import Enrolment, User
+from .access import enrolments_visible_to, eqa_condition
+from .models import Enrolment, EnrolmentUnit, User
 
 
 def navigation_facts(user):
@@ -34,12 +34,36 @@ def navigation_facts(user):
 
 
 def enrolments_for_list(user):
-    """Enrolments `user` may see, with the people, qualification and units a list shows."""
+    """Enrolments `user` may see, with the people, qualification and units a list shows: each
+    has `enrolled_units_shown`, the units `user` may see of it, with their unit."""
     return (
         enrolments_visible_to(user)
         .select_related("learner", "qualification", "assessor", "iqa")
-        .prefetch_related("units")
+        .prefetch_related(
+            Prefetch(
+                "enrolled_units",
+                queryset=enrolled_units_visible_to(user).select_related("unit"),
+                to_attr="enrolled_units_shown",
+            )
+        )
     )
+
+
+def enrolled_units_visible_to(user):
+    """Learners' units `user` may see: an EQA only those one of their grants names."""
+    enrolled_units = EnrolmentUnit.objects.all()
+    if user.is_external_verifier:
+        condition = eqa_condition(user, enrolment="enrolment_id", unit="unit_id")
+        enrolled_units = enrolled_units.filter(condition)
+    return enrolled_units
+
+
+def units_of_enrolment(user, enrolment):
+    """The units of one enrolment that `user` may see, in the enrolment's order."""
+    return [
+        eu.unit
+        for eu in enrolled_units_visible_to(user).filter(enrolment=enrolment).select_related("unit")
+    ]
 
 
 def learner_enrolments(user):

@@ -48,7 +48,7 @@ def enrolment_detail(request, pk):
         "people/enrolment_detail.html",
         {
             "enrolment": enrolment,
-            "units": enrolment.units.all(),
+            "units": selectors.units_of_enrolment(request.user, enrolment),
             "role": enrolment_role(request.user, enrolment),
         },
     )

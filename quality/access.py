@@ -12,7 +12,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from people.access import eqa_scope
+from people.access import eqa_condition
 
 from .models import (
     EqaGrant,
@@ -44,20 +44,23 @@ def standing_grants(user):
 
 
 def eqa_entry_condition(user, prefix=""):
-    """A Q for sample entries inside the EQA's grants: their learners and units, in range."""
-    condition = Q(pk__in=[])
-    scope = eqa_scope(user)
-    for grant in standing_grants(user):
-        for enrolment_pk, unit_pks in scope.items():
-            condition |= Q(
-                **{
-                    f"{prefix}enrolled_unit__enrolment_id": enrolment_pk,
-                    f"{prefix}enrolled_unit__unit_id__in": unit_pks,
-                    f"{prefix}plan__period_start__lte": grant.covers_to,
-                    f"{prefix}plan__period_end__gte": grant.covers_from,
-                }
-            )
-    return condition
+    """A Q for sample entries inside one of the EQA's grants: that grant's learners and units,
+    in a plan overlapping that grant's dates."""
+    return eqa_condition(user, **_entry_lookups(prefix))
+
+
+def _entry_lookups(prefix):
+    return {
+        "enrolment": f"{prefix}enrolled_unit__enrolment_id",
+        "unit": f"{prefix}enrolled_unit__unit_id",
+        "period": (f"{prefix}plan__period_start", f"{prefix}plan__period_end"),
+    }
+
+
+def eqa_review_condition(user):
+    """A Q for signed reviews inside one of the EQA's grants: as for their entry, and signed
+    within that same grant's dates."""
+    return eqa_condition(user, on="signed_at__date", **_entry_lookups("entry__"))
 
 
 def _refuse(change, what):
@@ -110,13 +113,7 @@ def reviews_visible_to(user):
         return reviews
     condition = Q(iqa=user) | Q(assessor=user)
     if user.is_external_verifier:
-        condition = Q(pk__in=[])
-        for grant in standing_grants(user):
-            condition |= Q(
-                eqa_entry_condition(user, "entry__"),
-                signed_at__date__gte=grant.covers_from,
-                signed_at__date__lte=grant.covers_to,
-            )
+        condition = eqa_review_condition(user)
     return reviews.filter(condition)
 
 

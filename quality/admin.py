@@ -60,5 +60,5 @@ class EqaGrantAdmin(ReadOnlyAdmin):
 
 @admin.register(EqaAccessLog)
 class EqaAccessLogAdmin(ReadOnlyAdmin):
-    list_display = ("at", "eqa", "method", "path", "status_code")
+    list_display = ("at", "eqa", "method", "path", "object_ref", "status_code")
     list_filter = ("eqa",)

@@ -3,7 +3,7 @@
 For a person marked as an external quality assurer: every request that is not a read (GET or
 HEAD) is refused, bar signing out and their own two-factor sign-in pages; with no grant in
 force, every page but the home page answers 404; and every request, allowed or not, is written
-to the EQA access log with the time and the object it names.
+to the EQA access log with the time and the object it names, by its title.
 """
 
 from django.core.exceptions import PermissionDenied
@@ -15,6 +15,7 @@ from django.views.defaults import page_not_found, permission_denied
 from people.access import eqa_scope
 from people.two_factor import OWN_PAGES as TWO_FACTOR_PAGES
 
+from .access_log import object_named
 from .models import EqaAccessLog
 
 READS = {"GET", "HEAD"}
@@ -24,12 +25,6 @@ ENDED = "Your access as external quality assurer has ended."
 READ_ONLY = (
     "External quality assurers have read-only access: nothing can be changed from this account."
 )
-
-
-def _object_ref(match):
-    if match is None:
-        return ""
-    return ", ".join(f"{name} {value}" for name, value in sorted(match.kwargs.items()))
 
 
 class EqaReadOnlyMiddleware:
@@ -57,7 +52,7 @@ class EqaReadOnlyMiddleware:
             method=request.method[:10],
             path=request.get_full_path()[:500],
             view_name=name[:100],
-            object_ref=_object_ref(match)[:300],
+            object_ref=object_named(match)[:300],
             status_code=response.status_code,
         )
         return response

@@ -189,6 +189,9 @@ class Verdict(models.Model):
     review = models.ForeignKey(SampleReview, on_delete=models.CASCADE, related_name="verdicts")
     judgement = models.ForeignKey(Judgement, on_delete=models.PROTECT, related_name="verdicts")
     judgement_version = models.PositiveIntegerField()
+    judgement_outcome = models.CharField(
+        max_length=8, choices=Judgement.Outcome.choices, help_text="The outcome as sampled."
+    )
     agreed = models.BooleanField()
     comment = models.TextField(blank=True)
 

@@ -2,16 +2,19 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
-from django.utils import timezone
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.utils import dateformat, timezone
 
+from assessments.models import UnitSignOff
 from assessments.selectors import method_labels
-from people.models import Enrolment, User
+from people.access import eqa_condition, eqa_grant_scopes
+from people.models import Enrolment, EnrolmentUnit, User
 
 from . import sampling
 from .access import eqa_entry_condition, reviews_visible_to
 from .models import (
     AssessorRisk,
+    EqaGrant,
     QualityAction,
     SampleEntry,
     SampleReview,
@@ -135,10 +138,22 @@ def assessors_of_iqa(user):
 
 
 def review_page(review):
+    # The reopening of the unit, since the review, that let a sampled judgement change.
+    reopening = (
+        UnitSignOff.objects.filter(
+            enrolled_unit=OuterRef("judgement__enrolled_unit"),
+            reopened_at__gte=OuterRef("review__signed_at"),
+            reopened_at__lte=OuterRef("judgement__judged_at"),
+        )
+        .order_by("-reopened_at")
+        .values("reopened_at")[:1]
+    )
     verdicts = list(
         review.verdicts.select_related(
             "judgement__criterion__outcome", "judgement__part", "judgement__judged_by"
-        ).order_by(
+        )
+        .annotate(reopened_at=Subquery(reopening))
+        .order_by(
             "judgement__criterion__outcome__number",
             "judgement__criterion__number",
             "judgement__part__letter",
@@ -146,11 +161,33 @@ def review_page(review):
     )
     for verdict in verdicts:
         verdict.method_names = method_labels(verdict.judgement.methods)
+        verdict.as_sampled = _as_sampled(verdict)
     actions = list(review.actions.select_related("closed_by").order_by("due_date", "pk"))
     today = timezone.localdate()
     for action in actions:
         action.is_overdue = action.status != QualityAction.Status.CLOSED and action.due_date < today
     return verdicts, actions
+
+
+def _day(moment):
+    return dateformat.format(timezone.localtime(moment), "j F Y")
+
+
+def _as_sampled(verdict):
+    """'Met in version 1, agreed; now Not yet met in version 2 after reopening on 3 December
+    2026': the judgement as the IQA sampled it and, when it has changed since, as it is now."""
+    sampled = f"{verdict.get_judgement_outcome_display()} in version {verdict.judgement_version}"
+    judgement = verdict.judgement
+    if judgement.version == verdict.judgement_version:
+        return sampled
+    if verdict.reopened_at is not None:
+        since = f" after reopening on {_day(verdict.reopened_at)}"
+    else:
+        since = f", recorded on {_day(judgement.judged_at)}"
+    return (
+        f"{sampled}, {'agreed' if verdict.agreed else 'disagreed'}; "
+        f"now {judgement.get_outcome_display()} in version {judgement.version}{since}"
+    )
 
 
 def reviews_for_report(plan, user):
@@ -179,3 +216,60 @@ def reviews_for_report(plan, user):
         )
         .order_by("signed_at", "pk")
     )
+
+
+@dataclass
+class GrantCover:
+    """One EQA grant in force and what it opens: learners with their units, and IQA plans."""
+
+    grant: EqaGrant
+    learners: list  # [(enrolment, [enrolled unit, ...])], by learner
+    plans: list  # sampling plans with a sample of this grant's learners and units, in range
+
+
+def grants_in_force(user):
+    """The EQA's grants in force, each with what it covers, soonest ending first: four queries
+    however many grants, learners and plans."""
+    scopes = {scope.grant_id: scope for scope in eqa_grant_scopes(user)}
+    if not scopes:
+        return []
+    grants = EqaGrant.objects.filter(pk__in=scopes).order_by("expires_at", "pk")
+    enrolled_units = list(
+        EnrolmentUnit.objects.filter(eqa_condition(user, enrolment="enrolment_id", unit="unit_id"))
+        .select_related("unit", "enrolment__learner", "enrolment__qualification")
+        .order_by(
+            "enrolment__learner__last_name",
+            "enrolment__learner__first_name",
+            "enrolment_id",
+            "unit__level",
+            "unit__title",
+        )
+    )
+    plans = {plan.pk: plan for plan in plans_for_user(user)}
+    sampled = list(
+        SampleEntry.objects.filter(eqa_entry_condition(user)).values_list(
+            "plan_id", "enrolled_unit__enrolment_id", "enrolled_unit__unit_id"
+        )
+    )
+    covers = []
+    for grant in grants:
+        scope = scopes[grant.pk]
+        learners = {}
+        for enrolled_unit in enrolled_units:
+            if (enrolled_unit.enrolment_id, enrolled_unit.unit_id) in scope.pairs:
+                learners.setdefault(enrolled_unit.enrolment, []).append(enrolled_unit)
+        in_range = {
+            plan_id
+            for plan_id, enrolment_id, unit_id in sampled
+            if (enrolment_id, unit_id) in scope.pairs
+            and plans[plan_id].period_start <= scope.covers_to
+            and plans[plan_id].period_end >= scope.covers_from
+        }
+        covers.append(
+            GrantCover(
+                grant=grant,
+                learners=list(learners.items()),
+                plans=[plan for plan in plans.values() if plan.pk in in_range],
+            )
+        )
+    return covers

@@ -397,6 +397,7 @@ def sample_review_sign(
             review=review,
             judgement=judgement,
             judgement_version=judgement.version,
+            judgement_outcome=judgement.outcome,
             agreed=agreed,
             comment=comment,
         )

@@ -14,7 +14,6 @@ from django.views.decorators.http import require_POST, require_safe
 from assessments.selectors import standing_sign_off, unit_assessment
 from nvq_portfolio.errors import errors_to_form, errors_to_messages
 from people.access import require_centre_admin
-from people.selectors import enrolments_for_list
 
 from . import access, reports, selectors, services
 from .forms import CloseForm, EntryForm, PlanForm, PolicyForm, RespondForm, ReviewForm, RiskForm
@@ -41,8 +40,7 @@ def home(request):
         "quality/home.html",
         {
             "is_iqa": is_iqa,
-            "grants": standing,
-            "granted": enrolments_for_list(user) if standing else [],
+            "covers": selectors.grants_in_force(user) if standing else [],
             "plans": plans,
             "chosen": chosen,
             "page": page,

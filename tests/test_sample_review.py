@@ -2,12 +2,15 @@
 digest; a disagreement reopens a signed unit through the recorded route."""
 
 import datetime
+import importlib
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
-from assessments.models import UnitSignOff
+from assessments.models import Judgement, UnitSignOff
 from assessments.signoff import unit_countersign, unit_sign_off
 from notifications.models import Notification
 from quality.models import QualityAction, SampleEntry, SampleReview, Verdict
@@ -21,7 +24,7 @@ from quality.services import (
 
 from .factories import EnrolmentFactory, UserFactory
 from .quality_factories import judged_unit, make_entry, make_plan, sign_review
-from .test_judgements import fully_met
+from .test_judgements import criterion, fully_met, judge
 
 TODAY = datetime.date(2026, 11, 23)
 
@@ -280,3 +283,75 @@ def test_action_reminders_reach_the_assessor_and_once_overdue_the_iqa(entry, car
     Notification.objects.all().delete()
     call_command("send_action_reminders", verbosity=0)
     assert not Notification.objects.filter(message__startswith="IQA action on").exists()
+
+
+def _at(day, hour=10):
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+
+def _verdict_cell(client, review, code):
+    page = client.get(reverse("quality:review", args=[review.pk])).content.decode()
+    row = page.split(f'<span class="criterion-code">{code}</span>')[1]
+    return row.split("<td>")[1].split("</td>")[0]
+
+
+def test_the_review_shows_the_outcome_sampled_beside_the_one_after_a_reopening(
+    client, alice_enrolment, unit, erin, qualification, alice
+):
+    enrolled_unit, _ = fully_met(alice_enrolment, unit)
+    sign_off = unit_sign_off(
+        enrolled_unit=enrolled_unit, by=alice_enrolment.assessor, declaration_confirmed=True
+    )
+    unit_countersign(sign_off=sign_off, by=alice, declaration_confirmed=True)
+    entry = make_entry(make_plan(erin, qualification), enrolled_unit, SampleEntry.Stage.SUMMATIVE)
+    review = sign_review(entry, disagree=("5.1",))
+    changed = judge(enrolled_unit, criterion(unit, "5.1"), outcome="not_yet")
+    SampleReview.objects.filter(pk=review.pk).update(signed_at=_at(datetime.date(2026, 11, 23)))
+    UnitSignOff.objects.filter(pk=sign_off.pk).update(reopened_at=_at(datetime.date(2026, 12, 3)))
+    Judgement.objects.filter(pk=changed.pk).update(judged_at=_at(datetime.date(2026, 12, 4)))
+    client.force_login(erin)
+    assert _verdict_cell(client, review, "5.1") == (
+        "Met in version 1, disagreed; now Not yet met in version 2 after reopening on "
+        "3 December 2026"
+    )
+    assert _verdict_cell(client, review, "5.2") == "Met in version 1"
+
+
+def test_a_judgement_changed_since_an_interim_sample_says_when(client, entry, erin, unit):
+    review = sign_review(entry)
+    enrolled_unit = entry.enrolled_unit
+    changed = judge(enrolled_unit, criterion(unit, "1.1"), outcome="not_yet")
+    Judgement.objects.filter(pk=changed.pk).update(judged_at=_at(datetime.date(2026, 12, 5)))
+    client.force_login(erin)
+    assert _verdict_cell(client, review, "1.1") == (
+        "Met in version 1, agreed; now Not yet met in version 2, recorded on 5 December 2026"
+    )
+
+
+def test_the_verdict_keeps_the_outcome_it_was_given_on(entry, unit):
+    review = sign_review(entry)
+    judge(entry.enrolled_unit, criterion(unit, "1.1"), outcome="not_yet")
+    verdict = review.verdicts.get(judgement__criterion=criterion(unit, "1.1"))
+    assert (verdict.judgement_version, verdict.judgement_outcome) == (1, "met")
+
+
+def test_existing_verdicts_take_the_outcome_sampled_from_the_judgements_history(entry, unit):
+    review = sign_review(entry)
+    judge(entry.enrolled_unit, criterion(unit, "1.1"), outcome="not_yet")
+    Verdict.objects.update(judgement_outcome="")
+    migration = importlib.import_module("quality.migrations.0002_verdict_judgement_outcome")
+    migration.outcome_as_sampled(django_apps, None)
+    assert set(review.verdicts.values_list("judgement_outcome", flat=True)) == {"met"}
+
+
+@pytest.mark.parametrize("codes", [("1.1",), ("1.1", "2.1", "3.1", "4.1", "5.1", "6.1")])
+def test_the_review_page_costs_the_same_for_one_verdict_as_for_six(
+    client, alice_enrolment, unit, erin, qualification, codes, django_assert_num_queries
+):
+    entry = make_entry(make_plan(erin, qualification), judged_unit(alice_enrolment, unit, codes))
+    review = sign_review(entry, disagree=codes[-1:])
+    for code in codes:
+        judge(entry.enrolled_unit, criterion(unit, code), outcome="not_yet")
+    client.force_login(erin)
+    with django_assert_num_queries(8):
+        client.get(reverse("quality:review", args=[review.pk]))
