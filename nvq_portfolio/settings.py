@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Once the person is known: nothing a signed-in person is sent stays in the browser's cache.
     "nvq_portfolio.middleware.NoStoreWhenSignedInMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # After sign-in is known: refuses an EQA's every change and logs every page they open.
@@ -193,7 +194,7 @@ X_FRAME_OPTIONS = "DENY"
 # Pages run only the site's own script files and styles: no inline script, handler attribute,
 # javascript: link or style attribute takes effect, so text that slipped past escaping cannot
 # run. img-src allows data: for the icons Bootstrap's CSS draws. Evidence files get a stricter
-# policy of their own (evidence/file_views.py; README, "Evidence").
+# policy of their own (evidence/file_views.py; README, "Security headers").
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
