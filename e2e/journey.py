@@ -113,9 +113,8 @@ def expect_uploaded(page, names):
 def progress_counts(page):
     """The numbers the learner reads on the progress page for the unit, by what they count."""
     counts = {}
-    for text in page.locator(".card .progress").evaluate_all(
-        "bars => bars.map(bar => bar.getAttribute('aria-valuetext'))"
-    ):
+    bars = page.locator(".card").get_by_role("progressbar")
+    for text in bars.evaluate_all("bars => bars.map(bar => bar.getAttribute('aria-valuetext'))"):
         match = re.fullmatch(r"(\d+) of (\d+) (.+)", text)
         counts[match.group(3)] = int(match.group(1))
     return counts

@@ -24,6 +24,7 @@ from .uploads import evidence_file_add, evidence_file_remove, safe_file_name
 NO_FILE = "No file arrived: the upload may have been cut short. Choose the file and try again."
 BROKEN_UPLOAD = "The upload arrived incomplete or garbled, so nothing was stored. Try again."
 
+# Files replace the site's page policy with their own (README, "Security headers").
 # Nothing a file holds may run: no scripts, no plugins, no forms; styles only for the
 # browser's own image and media viewers.
 FILE_POLICY = (

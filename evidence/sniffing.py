@@ -176,6 +176,18 @@ def _accepted_groups():
 
 # For the upload page and for refusals: [("Documents", ("PDF", "Word", ...)), ...].
 ACCEPTED_GROUPS = _accepted_groups()
+# Types a spreadsheet program opens as cells: one starting with = + - or @ may run as a formula
+# there. They are kept exactly as uploaded (their digests are signed), are never previews (so
+# the browser never opens them), and the pages that list them say formulas are not checked.
+SPREADSHEET_TYPES = frozenset(
+    {
+        "text/csv",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.ms-excel",
+        "application/vnd.oasis.opendocument.spreadsheet",
+    }
+)
+
 ACCEPTED_SUMMARY = "; ".join(f"{group}: {', '.join(names)}" for group, names in ACCEPTED_GROUPS)
 
 _FAMILY_EXTENSIONS = {}

@@ -7,6 +7,8 @@ README.md lists the variables and the values a production centre should set.
 import datetime
 from pathlib import Path
 
+from csp.constants import NONE, SELF
+
 from .env import (
     EnvironmentSettingError,
     database_from_url,
@@ -45,6 +47,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "csp",
     "people",
     "criteria",
     "evidence",
@@ -55,10 +58,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Every page gets the policy below, unless a view sent its own (evidence files do).
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Once the person is known: nothing a signed-in person is sent stays in the browser's cache.
+    "nvq_portfolio.middleware.NoStoreWhenSignedInMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # Signed in with a password but not yet with the second factor: only that step is open.
     "people.two_factor.TwoFactorMiddleware",
@@ -211,6 +218,22 @@ CSRF_COOKIE_SECURE = envbool("DJANGO_CSRF_COOKIE_SECURE", not DEBUG)
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 8 * 60 * 60, minimum=60)
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Pages run only the site's own script files and styles: no inline script, handler attribute,
+# javascript: link or style attribute takes effect, so text that slipped past escaping cannot
+# run. img-src allows data: for the icons Bootstrap's CSS draws. Evidence files get a stricter
+# policy of their own (evidence/file_views.py; README, "Security headers").
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 LOGGING = {
     "version": 1,

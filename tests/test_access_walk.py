@@ -1,4 +1,6 @@
 """Every URL walked by every kind of person: deny by default, 404 to outsiders, 403 to readers.
+Every answer is also checked for the site's Content-Security-Policy, nothing inline that it
+would refuse, and no caching of a signed-in person's page (tests/page_checks.py).
 
 The table must name every URL the project has (bar Django's own admin and sign-in views), so a
 new page cannot be added without saying who may open it.
@@ -21,6 +23,7 @@ from quality.models import SampleEntry
 from quality.services import eqa_grant_create, standardisation_record_create
 
 from .factories import UserFactory
+from .page_checks import assert_page_is_locked_down
 from .quality_factories import judged_unit, make_entry, make_plan, sign_review
 
 PEOPLE = ["anonymous", "alice", "bob", "carol", "dave", "erin", "frank"]
@@ -306,3 +309,4 @@ def test_each_person_gets_what_their_role_allows(
             assert not response["Location"].startswith(reverse("login"))
     else:
         assert response.status_code == outcome
+    assert_page_is_locked_down(response, signed_in=person != "anonymous")

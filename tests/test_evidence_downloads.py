@@ -11,13 +11,17 @@ from django.urls import reverse
 
 from evidence.models import EvidenceFile
 from evidence.services import evidence_revise
+from evidence.sniffing import ACCEPTED_TYPES, SPREADSHEET_TYPES
 from evidence.uploads import evidence_file_remove
 
 from .evidence_factories import (
     EvidenceItemFactory,
     add_file,
+    compound_file_bytes,
     csv_bytes,
     docx_bytes,
+    office_bytes,
+    opendocument_bytes,
     pdf_bytes,
     png_bytes,
     submit,
@@ -123,6 +127,33 @@ class TestHeaders:
         assert response["Content-Disposition"] == f'attachment; filename="{name}"'
         assert response["Content-Security-Policy"] == SANDBOXED
         assert response["X-Content-Type-Options"] == "nosniff"
+
+    @pytest.mark.parametrize(
+        ("name", "content"),
+        [
+            ("formulas.csv", csv_bytes([("total", "=SUM(A1:A9)"), ("@cmd", "+1"), ("-2", "x")])),
+            ("log.xlsx", office_bytes("xlsx")),
+            ("log.xls", compound_file_bytes("Workbook")),
+            ("log.ods", opendocument_bytes("spreadsheet")),
+        ],
+    )
+    def test_it_never_lets_the_browser_open_a_spreadsheet(self, client, alice, item, name, content):
+        evidence_file = add_file(item, name, content)
+        assert evidence_file.content_type in SPREADSHEET_TYPES
+
+        response = download(client, alice, evidence_file, download="0")
+
+        assert response["Content-Disposition"] == f'attachment; filename="{name}"'
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Content-Security-Policy"] == SANDBOXED
+        assert "no-store" in response["Cache-Control"]
+        # Kept byte for byte: the file's digest is part of what an assessor signs.
+        assert body(response) == content
+
+    def test_no_spreadsheet_or_text_type_is_ever_shown_in_the_browser(self):
+        never_shown = SPREADSHEET_TYPES | {"text/plain", "text/csv"}
+        assert never_shown <= ACCEPTED_TYPES.keys()
+        assert not [t for t in never_shown if ACCEPTED_TYPES[t].preview]
 
     def test_it_never_sends_a_type_that_could_run_script(self, client, alice, statement):
         # Rows are written only by the upload service, but a download must not trust them.
@@ -277,6 +308,16 @@ class TestFileList:
         assert "Word document" in html
         assert f'href="{minutes.get_absolute_url()}?download=1"' in html
         assert f'href="{minutes.get_absolute_url()}" target="_blank"' not in html
+
+    def test_it_warns_that_formulas_in_a_spreadsheet_are_not_checked(self, alice, item):
+        add_file(item, "survey.csv", csv_bytes([("score", "=1+1")]))
+        html = self.render(item, alice)
+        assert "Spreadsheet formulas are not checked." in html
+        assert "starts with =, +, - or @" in html
+
+    def test_it_gives_no_formula_warning_without_a_spreadsheet(self, alice, item, statement):
+        add_file(item, "minutes.docx", docx_bytes())
+        assert "formulas" not in self.render(item, alice)
 
     def test_it_offers_removal_only_to_the_learner_of_a_draft(self, alice, carol, item, statement):
         remove_url = reverse("evidence:file_remove", args=[statement.pk])

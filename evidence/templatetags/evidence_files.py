@@ -4,7 +4,7 @@ from django import template
 from django.conf import settings
 
 from ..models import EvidenceItem
-from ..sniffing import ACCEPTED_GROUPS, ACCEPTED_TYPES
+from ..sniffing import ACCEPTED_GROUPS, ACCEPTED_TYPES, SPREADSHEET_TYPES
 from ..uploads import max_file_size_text
 
 register = template.Library()
@@ -32,6 +32,12 @@ def evidence_file_previews(content_type):
     """Whether the browser shows this type itself (PDF, images, audio, video)."""
     file_type = ACCEPTED_TYPES.get(content_type)
     return bool(file_type and file_type.preview)
+
+
+@register.filter
+def any_spreadsheet(files):
+    """Whether any of these files (evidence files or documents) opens as a spreadsheet."""
+    return any(file.content_type in SPREADSHEET_TYPES for file in files)
 
 
 @register.filter
