@@ -5,9 +5,7 @@ Records written before had no version: each gets version 1 from its working copy
 declared by its author when it was written, and carries over the acknowledgement it had.
 """
 
-import django.db.models.deletion
-from django.conf import settings
-from django.db import migrations, models
+from django.db import migrations
 
 # The words of evidence.services.RECORD_DECLARATION when this migration was written.
 RECORD_DECLARATION = (
@@ -84,31 +82,9 @@ def acknowledgements_back_on_the_records(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("evidence", "0002_mapping_decisions_and_assessor_records"),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
+        ("evidence", "0003_acknowledgement_on_the_version"),
     ]
 
     operations = [
-        migrations.AddField(
-            model_name="evidenceversion",
-            name="acknowledged_at",
-            field=models.DateTimeField(blank=True, null=True),
-        ),
-        migrations.AddField(
-            model_name="evidenceversion",
-            name="acknowledged_by",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="+",
-                to=settings.AUTH_USER_MODEL,
-            ),
-        ),
-        migrations.AddField(
-            model_name="evidenceversion",
-            name="acknowledgement",
-            field=models.TextField(blank=True),
-        ),
         migrations.RunPython(version_the_records, acknowledgements_back_on_the_records),
     ]

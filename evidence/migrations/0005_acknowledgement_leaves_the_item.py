@@ -1,5 +1,5 @@
 # A migration of its own: on PostgreSQL a table cannot be altered in the transaction that
-# wrote rows referring to it, as 0003 did.
+# wrote rows referring to it, as 0004 did.
 
 from django.db import migrations
 
@@ -7,7 +7,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("evidence", "0003_assessor_records_are_versioned"),
+        ("evidence", "0004_assessor_records_are_versioned"),
     ]
 
     operations = [
