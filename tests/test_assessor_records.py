@@ -588,7 +588,7 @@ def test_the_author_does_not_review_their_own_record(client, carol, observation)
 
 @pytest.fixture
 def signed_on_observation(alice_enrolment, unit, observation, carol):
-    """A1/601/2550 signed off, its 3.2 relying on the observation as well as on a log."""
+    """A/601/2550 signed off, its 3.2 relying on the observation as well as on a log."""
     from assessments.signoff import unit_sign_off
 
     from .test_judgements import criterion, fully_met, judge

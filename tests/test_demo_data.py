@@ -1,6 +1,6 @@
 """The demo data, as `make run` seeds it: what it promises on the first sign-in.
 
-Seeding takes a few seconds, so the checks of one seeding share it.
+Seeding costs about 3 s of CPU, so the checks of one seeding share one test.
 """
 
 import pytest
