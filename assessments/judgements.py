@@ -109,10 +109,9 @@ def _relied_on(enrolled_unit, criterion, part, code, outcome, evidence, problems
                 else f"The mapping of {title} to {code} has not been reviewed yet: "
                 "accept it before relying on the item."
             )
-        # Assessors' own records are not submitted by the learner, so their status says nothing.
-        if met and item.status == EvidenceItem.Status.DRAFT and not item.is_assessor_record:
+        if met and item.status == EvidenceItem.Status.DRAFT:
             problems[NON_FIELD_ERRORS].append(
-                f"{title} is a draft again while the learner revises it, so it cannot be relied on."
+                f"{title} is a draft again while it is revised, so it cannot be relied on."
             )
         missing = [name for name in VACSR if not checks[name]]
         if met and missing:

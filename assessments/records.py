@@ -2,16 +2,20 @@
 and the learner's acknowledgement of them. The only place these rules are written.
 
 A record is an EvidenceItem marked as the assessor's: the assessor writes it, maps it to the
-criteria it covers and accepts those mappings as they write it; the learner then acknowledges
-it as an accurate account instead of declaring it their own work.
+criteria it covers and accepts those mappings as they write it, and it is frozen as version 1.
+The record is the assessor's alone (evidence.rules): they revise it through later versions, and
+never while a standing sign-off relies on it. The learner acknowledges each version as an
+accurate account instead of declaring it their own work; an acknowledgement covers the
+version it was given for, not a later one.
 """
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from evidence.models import EvidenceItem, EvidenceMapping
-from evidence.services import evidence_mapping_add
+from evidence import rules
+from evidence.models import EvidenceItem
+from evidence.services import evidence_mapping_add, evidence_submit
 from evidence.typed import TEMPLATES, typed_content_validate
 from notifications.models import Notification
 from notifications.services import notify
@@ -26,7 +30,7 @@ def assessor_record_create(*, enrolment, by, kind, title, activity_date, typed_c
     """Write the assessor's record of `kind` and map it, accepted, to `targets`.
 
     `targets` is [(criterion, part or None)], the criteria and parts the record covers. The
-    record is submitted as it is written, and the learner is asked to acknowledge it.
+    record is saved as version 1 as it is written, and the learner is asked to acknowledge it.
     """
     if by.pk != enrolment.assessor_id:
         raise ValidationError("Only the learner's assessor can write an assessor's record.")
@@ -47,7 +51,6 @@ def assessor_record_create(*, enrolment, by, kind, title, activity_date, typed_c
     if errors:
         raise ValidationError(errors)
 
-    now = timezone.now()
     item = EvidenceItem(
         enrolment=enrolment,
         created_by=by,
@@ -57,8 +60,7 @@ def assessor_record_create(*, enrolment, by, kind, title, activity_date, typed_c
         assessment_method=template.assessment_method,
         template=kind,
         typed_content=typed_content,
-        status=EvidenceItem.Status.SUBMITTED,
-        submitted_at=now,
+        status=EvidenceItem.Status.DRAFT,
         is_assessor_record=True,
     )
     item.full_clean()
@@ -72,44 +74,38 @@ def assessor_record_create(*, enrolment, by, kind, title, activity_date, typed_c
     if problems:
         # Raising rolls the whole record back: nothing is half-written.
         raise ValidationError({"criteria": problems})
-    # The assessor wrote the record, so they accept what it shows as they write it.
-    item.mappings.update(decision=EvidenceMapping.Decision.ACCEPTED, decided_by=by, decided_at=now)
-    notify(
-        recipient=enrolment.learner,
-        kind=Notification.Kind.FEEDBACK,
-        message=(
-            f"{by.display_name} wrote a record of {template.name.lower()}, “{item.title}”. "
-            "Please read it and acknowledge that it is an accurate account."
-        ),
-        url=item.get_absolute_url(),
-    )
+    # The assessor wrote the record, so saving it accepts what it shows and freezes version 1.
+    evidence_submit(item=item, by=by, declaration=True)
+    item.refresh_from_db()
     return item
 
 
 @transaction.atomic
 def assessor_record_acknowledge(*, item, by, comment=""):
-    """The learner confirms the assessor's record is an accurate account: once, and only them."""
-    item = EvidenceItem.objects.select_for_update().get(pk=item.pk)
-    if not item.is_assessor_record:
-        raise ValidationError("Only an assessor's record is acknowledged.")
-    if by.pk != item.enrolment.learner_id:
-        raise ValidationError("Only the learner can acknowledge their assessor's record.")
-    if item.acknowledged_at is not None:
-        raise ValidationError(
-            "This record was already acknowledged on "
-            f"{timezone.localtime(item.acknowledged_at):%d/%m/%Y}."
-        )
+    """The learner confirms the latest version of the assessor's record is an accurate
+    account: once per version, and only them. Returns the version acknowledged."""
+    item = (
+        EvidenceItem.objects.select_for_update(of=("self",))
+        .select_related("enrolment__learner", "enrolment__assessor")
+        .get(pk=item.pk)
+    )
+    rules.require(item, by, rules.ACKNOWLEDGE)
     comment = (comment or "").strip()
     if len(comment) > MAX_COMMENT_LENGTH:
         raise ValidationError(f"Keep the comment to {MAX_COMMENT_LENGTH} characters or fewer.")
-    item.acknowledged_at = timezone.now()
-    item.acknowledgement = f"{ACKNOWLEDGEMENT}\n\n{comment}" if comment else ACKNOWLEDGEMENT
-    item.full_clean()
-    item.save(update_fields=["acknowledged_at", "acknowledgement", "updated_at"])
+    version = item.versions.order_by("-number").first()
+    version.acknowledged_by = by
+    version.acknowledged_at = timezone.now()
+    version.acknowledgement = f"{ACKNOWLEDGEMENT}\n\n{comment}" if comment else ACKNOWLEDGEMENT
+    version.full_clean()
+    version.save(update_fields=["acknowledged_by", "acknowledged_at", "acknowledgement"])
     notify(
         recipient=item.enrolment.assessor,
         kind=Notification.Kind.FEEDBACK,
-        message=f"{by.display_name} acknowledged your record “{item.title}”.",
+        message=(
+            f"{by.display_name} acknowledged version {version.number} of your record "
+            f"“{item.title}”."
+        ),
         url=item.get_absolute_url(),
     )
-    return item
+    return version

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from evidence import rules
 from evidence.models import EvidenceItem, EvidenceMapping
 from evidence.services import evidence_mapping_add
 from notifications.models import Notification
@@ -35,6 +36,11 @@ def _require_assessor(item, by):
 
 
 def _require_reviewable(item):
+    if item.is_assessor_record:
+        raise ValidationError(
+            "This is the assessor’s own record, accepted against its criteria as it was written: "
+            "revise it to change it."
+        )
     if item.status not in REVIEWABLE:
         raise ValidationError(
             f"This item is {item.get_status_display().lower()}, so it cannot be reviewed now: "
@@ -49,8 +55,9 @@ def _set_status(item, status):
 
 
 def _start(item):
-    """Move a submitted item into review; the caller holds the lock and has checked the role."""
-    if item.status == EvidenceItem.Status.SUBMITTED:
+    """Move a submitted item into review; the caller holds the lock and has checked the role.
+    An assessor's own record is never reviewed: a comment on it leaves it as it is."""
+    if item.status == EvidenceItem.Status.SUBMITTED and not item.is_assessor_record:
         _set_status(item, EvidenceItem.Status.IN_REVIEW)
 
 
@@ -82,6 +89,10 @@ def mapping_decide(*, mapping, by, decision, comment=""):
         .select_related("criterion__outcome", "part__criterion__outcome")
         .get(pk=mapping.pk, item=item)
     )
+    mapping.item = item
+    refusal = rules.mapping_decision_refusal(mapping)
+    if refusal:
+        raise ValidationError(refusal)
     comment = (comment or "").strip()
     if decision not in Decision.values:
         raise ValidationError(f"Choose accept, reject or not yet for {mapping.code}.")
@@ -172,10 +183,15 @@ def feedback_add(*, item, by, text):
 
 @transaction.atomic
 def item_send_back(*, item, by, text):
-    """Needs more work: the item goes back to the learner with what is missing, in words."""
+    """Needs more work: the item goes back to the learner with what is missing, in words.
+
+    Not while a standing sign-off relies on it: the learner could not revise it.
+    """
     _require_assessor(item, by)
     item = _locked(item)
     _require_reviewable(item)
+    if lock := rules.sign_off_lock(item):
+        raise ValidationError(lock.refusal(f"“{item.title}”"))
     text = (text or "").strip()
     if not text:
         raise ValidationError(

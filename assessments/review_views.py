@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from evidence import rules
 from evidence.access import evidence_item_for_user, last_submitted_version, reads_working_copy
 from evidence.forms import AssessorMappingForm
 from evidence.mapping import assessor_target_choices, target_from_key
@@ -77,15 +78,28 @@ def _mappings(item):
     )
 
 
+def _can_act(item):
+    return (
+        item.viewer_role == Role.ASSESSOR
+        and item.status in services.REVIEWABLE
+        and not item.is_assessor_record
+    )
+
+
+def _decidable(mappings, lock):
+    """Mappings the assessor may decide on now: not those a standing sign-off relies on."""
+    return [m for m in mappings if not lock.covers(m.criterion_id, m.part_id)]
+
+
 def _review_page(request, item, *, decision_forms=None, send_back_form=None):
     """The page, read-only unless the item's assessor may act on it now."""
-    can_act = item.viewer_role == Role.ASSESSOR and item.status in services.REVIEWABLE
+    can_act = _can_act(item)
+    mappings = list(_mappings(item))
+    lock = rules.sign_off_lock(item)
     if can_act and decision_forms is None:
-        decision_forms = [MappingDecisionForm(mapping=m) for m in _mappings(item)]
-    if can_act:
-        rows = [(form.mapping, form) for form in decision_forms]
-    else:
-        rows = [(mapping, None) for mapping in _mappings(item)]
+        decision_forms = [MappingDecisionForm(mapping=m) for m in _decidable(mappings, lock)]
+    forms_by_mapping = {form.mapping.pk: form for form in decision_forms or []}
+    rows = [(mapping, forms_by_mapping.get(mapping.pk)) for mapping in mappings]
     context = {
         "item": item,
         "template": typed_template(item.template),
@@ -93,6 +107,8 @@ def _review_page(request, item, *, decision_forms=None, send_back_form=None):
         "versions": item.versions.select_related("declared_by"),
         "rows": rows,
         "can_act": can_act,
+        "can_decide": bool(forms_by_mapping),
+        "lock": lock,
         "is_assessor": item.viewer_role == Role.ASSESSOR,
     }
     if can_act:
@@ -128,7 +144,8 @@ def review(request, pk):
 
 
 def _decide(request, item):
-    decision_forms = [MappingDecisionForm(request.POST, mapping=m) for m in _mappings(item)]
+    decidable = _decidable(_mappings(item), rules.sign_off_lock(item))
+    decision_forms = [MappingDecisionForm(request.POST, mapping=m) for m in decidable]
     if not all(form.is_valid() for form in decision_forms):
         return _review_page(request, item, decision_forms=decision_forms)
     decisions = [

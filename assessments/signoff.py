@@ -1,14 +1,24 @@
 """Signing a unit off, countersigning it and reopening it: the only place these rules live.
 
-A sign-off stores `covered`, a manifest of every judgement of the unit and every file of the
-evidence each relies on, and `digest`, the SHA-256 of that manifest in canonical JSON:
+A sign-off stores `covered`, a manifest of everything the decision rests on, and `digest`, the
+SHA-256 of that manifest in canonical JSON:
 
     sha256(json.dumps(covered, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
            .encode()).hexdigest()
 
-`sign_off_verify` rebuilds the manifest from the database, so anything changed after signing
-(a file's bytes, a rationale) shows. A sign-off is never edited or deleted: it ends by a
-recorded reopening, after which judgements may change and the unit may be signed again.
+The manifest names every judgement of the unit (outcome, rationale, methods, version) and, for
+each item a judgement relies on, the VACSR checks, the item's latest frozen version (number,
+title, a SHA-256 of its content, its files with their SHA-256) and the item's mappings to what
+was judged with the assessor's decision on each. `sign_off_verify` rebuilds the manifest from
+the database, so anything changed after signing shows, and the learner cannot countersign it.
+
+The manifest has a format number, kept in it: format 1 (before mappings and version content
+were covered) has none. A sign-off is verified in the format it was made in, so one made
+before a format change still reads intact when nothing it covered has changed.
+
+A sign-off is never edited or deleted: it ends by a recorded reopening, after which judgements
+may change and the unit may be signed again. While it stands, the services refuse to change
+what it covers (evidence.rules); a change made some other way breaks the seal.
 """
 
 import datetime
@@ -22,7 +32,7 @@ from django.db.models import OuterRef, Prefetch, Subquery
 from django.utils import timezone
 from django.utils.text import get_text_list
 
-from evidence.models import EvidenceFile, EvidenceVersion
+from evidence.models import EvidenceFile, EvidenceMapping, EvidenceVersion
 from notifications.models import Notification
 from notifications.services import notify
 
@@ -64,59 +74,129 @@ def _numeric_order(judgement):
     return (criterion.outcome.number, criterion.number, part.letter if part else "")
 
 
-def _frozen_evidence(item_ids):
-    """{item pk: (title, version number or None, [(file name, sha256)])}: two or three queries.
+MANIFEST_FORMAT = 2
+MANIFEST_FORMATS = {1, 2}
 
-    The latest submitted version is what the learner declared; an item never submitted (an
-    assessor's own record) is covered by the files of its working copy.
+
+def _version_content_digest(version):
+    """A SHA-256 of what a frozen version says, apart from its files (covered one by one)."""
+    return manifest_digest(
+        {
+            "title": version.title,
+            "description": version.description,
+            "activity_date": version.activity_date.isoformat(),
+            "evidence_type": version.evidence_type,
+            "assessment_method": version.assessment_method,
+            "template": version.template,
+            "typed_content": version.typed_content,
+            "mappings": version.mappings,
+            "declaration": version.declaration,
+            "declared_by": version.declared_by_id,
+            "declared_at": _iso(version.declared_at),
+        }
+    )
+
+
+def _frozen_evidence(items, manifest_format):
+    """{item pk: {title, version, files[, content]}}: two or three queries.
+
+    The latest frozen version is what the learner declared, or the assessor's record as they
+    saved it. Format 1 covered an assessor's record, which had no versions then, by the files of
+    its working copy, and an item with no version at all is covered that way in any format.
     """
+    by_working_copy = {pk for pk, item in items.items() if item.is_assessor_record}
+    by_working_copy = by_working_copy if manifest_format == 1 else set()
     latest = EvidenceVersion.objects.filter(item=OuterRef("item")).order_by("-number")
     files = Prefetch("files", queryset=EvidenceFile.objects.order_by("pk"))
     versions = EvidenceVersion.objects.filter(
-        item_id__in=item_ids, pk=Subquery(latest.values("pk")[:1])
+        item_id__in=[pk for pk in items if pk not in by_working_copy],
+        pk=Subquery(latest.values("pk")[:1]),
     ).prefetch_related(files)
-    frozen = {
-        version.item_id: (
-            version.title,
-            version.number,
-            [(f.original_name, f.sha256) for f in version.files.all()],
-        )
-        for version in versions
-    }
-    unversioned = [pk for pk in item_ids if pk not in frozen]
+    frozen = {}
+    for version in versions:
+        frozen[version.item_id] = {
+            "title": version.title,
+            "version": version.number,
+            "files": [(f.original_name, f.sha256) for f in version.files.all()],
+        }
+        if manifest_format >= 2:
+            frozen[version.item_id]["content"] = _version_content_digest(version)
+    unversioned = [pk for pk in items if pk not in frozen]
     if unversioned:
         working = defaultdict(list)
         for f in EvidenceFile.objects.filter(
             item_id__in=unversioned, removed_at__isnull=True
         ).order_by("pk"):
             working[f.item_id].append((f.original_name, f.sha256))
-        frozen.update({pk: (None, None, working[pk]) for pk in unversioned})
+        for pk in unversioned:
+            frozen[pk] = {"title": items[pk].title, "version": None, "files": working[pk]}
+            if manifest_format >= 2:
+                frozen[pk]["content"] = None
     return frozen
 
 
-def sign_off_manifest(enrolled_unit):
-    """What a sign-off covers, as plain JSON-able data in numeric order: five or six queries."""
+def _mapping_order(mapping):
+    criterion, part = mapping.criterion, mapping.part
+    return (criterion.outcome.number, criterion.number, part.letter if part else "")
+
+
+def _relied_on_mappings(item_ids):
+    """{(item pk, criterion pk): [mapping, ...]} in numeric order: one query."""
+    mappings = EvidenceMapping.objects.filter(item_id__in=item_ids).select_related(
+        "criterion__outcome", "part", "decided_by"
+    )
+    found = defaultdict(list)
+    for mapping in sorted(mappings, key=_mapping_order):
+        found[(mapping.item_id, mapping.criterion_id)].append(mapping)
+    return found
+
+
+def _mapping_entry(mapping):
+    code = f"{mapping.criterion.outcome.number}.{mapping.criterion.number}"
+    return {
+        "code": f"{code} {mapping.part.letter}" if mapping.part_id else code,
+        "decision": mapping.decision,
+        "comment": mapping.decision_comment,
+        "decided_by": mapping.decided_by.username if mapping.decided_by_id else None,
+        "decided_at": _iso(mapping.decided_at) if mapping.decided_at else None,
+    }
+
+
+def sign_off_manifest(enrolled_unit, *, manifest_format=MANIFEST_FORMAT):
+    """What a sign-off covers, as plain JSON-able data in numeric order: six or seven queries.
+
+    `manifest_format` builds an older format, to verify a sign-off made in it.
+    """
     unit = enrolled_unit.unit
     judgements = sorted(
         judgements_for_unit(enrolled_unit).select_related("criterion__outcome", "part"),
         key=_numeric_order,
     )
-    item_ids = sorted({je.item_id for j in judgements for je in j.relied_on.all()})
-    frozen = _frozen_evidence(item_ids) if item_ids else {}
+    items = {je.item_id: je.item for j in judgements for je in j.relied_on.all()}
+    frozen = _frozen_evidence(items, manifest_format) if items else {}
+    mappings = _relied_on_mappings(list(items)) if items and manifest_format >= 2 else {}
     entries = []
     for judgement in judgements:
         evidence = []
         for je in judgement.relied_on.all():
-            title, version, files = frozen[je.item_id]
-            evidence.append(
-                {
-                    "item": je.item_id,
-                    "title": title or je.item.title,
-                    "version": version,
-                    "files": [{"name": name, "sha256": sha256} for name, sha256 in files],
-                    "vacsr": {name: getattr(je, name) for name in VACSR},
-                }
-            )
+            entry = frozen[je.item_id]
+            covered = {
+                "item": je.item_id,
+                "title": entry["title"],
+                "version": entry["version"],
+                "files": [{"name": name, "sha256": sha256} for name, sha256 in entry["files"]],
+                "vacsr": {name: getattr(je, name) for name in VACSR},
+            }
+            if manifest_format >= 2:
+                # A judgement of a part relies on the mapping to that part; one of a whole
+                # criterion on every mapping to it or its parts.
+                covered["content"] = entry["content"]
+                covered["mappings"] = [
+                    _mapping_entry(m)
+                    for m in mappings.get((je.item_id, judgement.criterion_id), [])
+                    if judgement.part_id is None or m.part_id == judgement.part_id
+                ]
+            evidence.append(covered)
         entries.append(
             {
                 "code": _code(judgement),
@@ -129,19 +209,28 @@ def sign_off_manifest(enrolled_unit):
                 "evidence": evidence,
             }
         )
-    return {
+    manifest = {
         "unit": {"reference": unit.reference, "slug": unit.slug, "title": unit.title},
         "learner": enrolled_unit.enrolment.learner.username,
         "judgements": entries,
     }
+    if manifest_format >= 2:
+        manifest["format"] = manifest_format
+    return manifest
 
 
 # Verifying ---------------------------------------------------------------------------------
 
 
 def sign_off_verify(sign_off):
-    """(intact, differences): whether the unit is still as signed, and what changed, in words."""
-    current = sign_off_manifest(sign_off.enrolled_unit)
+    """(intact, differences): whether the unit is still as signed, and what changed, in words.
+
+    The unit is rebuilt in the manifest format the sign-off was made in."""
+    manifest_format = sign_off.covered.get("format", 1)
+    if manifest_format not in MANIFEST_FORMATS:
+        unknown = f"The record of what was signed is in an unknown format ({manifest_format})."
+        return False, [unknown]
+    current = sign_off_manifest(sign_off.enrolled_unit, manifest_format=manifest_format)
     differences = []
     if manifest_digest(sign_off.covered) != sign_off.digest:
         differences.append(
@@ -216,6 +305,8 @@ def _evidence_differences(code, before, after, item_changes):
             continue
         if old[pk].get("vacsr") != entry["vacsr"]:
             differences.append(f"{code}: the VACSR checks of “{entry['title']}” have changed.")
+        if "mappings" in entry:
+            differences.extend(_mapping_differences(code, old[pk], entry))
         for sentence in _item_differences(old[pk], entry):
             item_changes[sentence].append(code)
     return differences
@@ -232,6 +323,10 @@ def _item_differences(was, now):
             f"version {now['version']} now)."
         )
         return sentences
+    if was.get("content") != now.get("content"):
+        sentences.append(
+            f"The content of version {was.get('version')} of {title} has changed since signing."
+        )
     files_then = {f["name"]: f["sha256"] for f in was.get("files", [])}
     files_now = {f["name"]: f["sha256"] for f in now["files"]}
     for name, sha256 in files_then.items():
@@ -243,6 +338,33 @@ def _item_differences(was, now):
         if name not in files_then:
             sentences.append(f"The file “{name}” was added to {title}.")
     return sentences
+
+
+def _decision_label(value):
+    return dict(EvidenceMapping.Decision.choices).get(value, value)
+
+
+def _mapping_differences(code, was, now):
+    """Sentences about the mappings of one relied-on item to what `code` judged."""
+    title = f"“{was.get('title')}”"
+    then = {m["code"]: m for m in was.get("mappings", [])}
+    current = {m["code"]: m for m in now["mappings"]}
+    differences = []
+    for mapped, mapping in then.items():
+        if mapped not in current:
+            differences.append(f"{code}: {title} is no longer mapped to {mapped}.")
+        elif mapping["decision"] != current[mapped]["decision"]:
+            differences.append(
+                f"{code}: the mapping of {title} to {mapped} changed from "
+                f"{_decision_label(mapping['decision'])} to "
+                f"{_decision_label(current[mapped]['decision'])}."
+            )
+        elif mapping != current[mapped]:
+            differences.append(f"{code}: the mapping of {title} to {mapped} was decided again.")
+    for mapped in current:
+        if mapped not in then:
+            differences.append(f"{code}: {title} was mapped to {mapped} after signing.")
+    return differences
 
 
 # Signing, countersigning and reopening -----------------------------------------------------

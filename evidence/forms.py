@@ -1,7 +1,7 @@
 from django import forms
 
 from .models import EvidenceItem
-from .services import DECLARATION
+from .services import declaration_for
 
 
 class EvidenceItemForm(forms.ModelForm):
@@ -16,6 +16,15 @@ class EvidenceItemForm(forms.ModelForm):
             "title": "A short name your assessor will recognise, e.g. “Complaints log, March”.",
             "description": "What the evidence is and what it shows about your work.",
         }
+
+
+class RecordDetailsForm(forms.ModelForm):
+    """The details of an assessor's record that may change in a revision: its kind may not."""
+
+    class Meta:
+        model = EvidenceItem
+        fields = ["title", "activity_date"]
+        widgets = {"activity_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
 
 class TypedEvidenceForm(forms.Form):
@@ -36,11 +45,13 @@ class TypedEvidenceForm(forms.Form):
 
 
 class SubmitForm(forms.Form):
-    declaration = forms.BooleanField(
-        label=DECLARATION,
-        required=True,
-        error_messages={"required": "Tick the declaration to confirm this is your own work."},
-    )
+    """The owner's declaration: the learner's own work, or the assessor's accurate record."""
+
+    declaration = forms.BooleanField(required=True)
+
+    def __init__(self, *args, item, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["declaration"].label = declaration_for(item)
 
 
 class AssessorMappingForm(forms.Form):

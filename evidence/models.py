@@ -77,10 +77,9 @@ class EvidenceItem(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     # The assessor's own records (observation, professional discussion, questioning) are
-    # evidence too; the learner acknowledges them rather than declaring them their own work.
+    # evidence too: the assessor owns and versions them, and the learner acknowledges each
+    # version rather than declaring it their own work.
     is_assessor_record = models.BooleanField(default=False)
-    acknowledged_at = models.DateTimeField(null=True, blank=True)
-    acknowledgement = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-activity_date", "-pk"]
@@ -191,7 +190,8 @@ class EvidenceMapping(models.Model):
 
 
 class EvidenceVersion(models.Model):
-    """A submitted, frozen copy of an item: what the learner declared as their own work."""
+    """A submitted, frozen copy of an item: what the learner declared as their own work, or
+    the assessor's record as they wrote it, with the learner's acknowledgement of it."""
 
     item = models.ForeignKey(EvidenceItem, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveSmallIntegerField()
@@ -211,6 +211,13 @@ class EvidenceVersion(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     declared_at = models.DateTimeField()
+    # Only on an assessor's record: the learner agrees this version is an accurate account.
+    # An acknowledgement covers the version it was given for, never a later one.
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledgement = models.TextField(blank=True)
 
     class Meta:
         ordering = ["item", "number"]

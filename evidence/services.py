@@ -6,12 +6,14 @@ writes inside one transaction, so refused input leaves nothing half-written.
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 from criteria.models import AssessmentCriterion
 from notifications.models import Notification
 from notifications.services import notify
 
+from . import rules
 from .models import EvidenceFile, EvidenceItem, EvidenceMapping, EvidenceVersion
 from .typed import typed_content_validate, typed_template
 
@@ -19,6 +21,11 @@ DECLARATION = (
     "I confirm that this evidence is my own work, that it is a true record of what I did, "
     "and that anyone named in it agreed to be named."
 )
+RECORD_DECLARATION = (
+    "I confirm that this record is an accurate account of the assessment I carried out."
+)
+# An assessor's record keeps the kind it was written as: its template fixes these.
+RECORD_KIND_FIELDS = {"evidence_type", "assessment_method", "template"}
 EDITABLE_FIELDS = {
     "title",
     "description",
@@ -36,27 +43,17 @@ def _require_learner(item_or_enrolment, by):
         raise ValidationError("Only the learner can do this with their evidence.")
 
 
-def _require_draft(item):
-    if item.status != EvidenceItem.Status.DRAFT:
-        raise ValidationError(
-            f"This item is {item.get_status_display().lower()}, so it cannot be changed. "
-            "Revise it to start a new version."
-        )
+def declaration_for(item):
+    """The words a version of this item is declared with: the learner's or the assessor's."""
+    return RECORD_DECLARATION if item.is_assessor_record else DECLARATION
 
 
-def require_file_changes_allowed(item, by):
-    """Files change on a learner's draft, by the learner; or on an assessor's own record, by the
-    assessor, until the learner acknowledges it (then it is what the learner agreed to)."""
-    if item.is_assessor_record:
-        if by.pk != item.enrolment.assessor_id:
-            raise ValidationError("Only the assessor changes the files of their own record.")
-        if item.acknowledged_at is not None:
-            raise ValidationError(
-                "The learner has acknowledged this record, so its files can no longer change."
-            )
-        return
-    _require_learner(item, by)
-    _require_draft(item)
+def _locked(item):
+    return (
+        EvidenceItem.objects.select_for_update(of=("self",))
+        .select_related("enrolment__learner", "enrolment__assessor")
+        .get(pk=item.pk)
+    )
 
 
 def _check_activity_date(activity_date):
@@ -116,9 +113,12 @@ def evidence_item_update(*, item, by, **fields):
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
         raise TypeError(f"evidence_item_update() cannot change {', '.join(sorted(unknown))}")
-    _require_learner(item, by)
-    item = EvidenceItem.objects.select_for_update().get(pk=item.pk)
-    _require_draft(item)
+    item = _locked(item)
+    rules.require(item, by, rules.EDIT)
+    if item.is_assessor_record and any(
+        fields[name] != getattr(item, name) for name in RECORD_KIND_FIELDS & set(fields)
+    ):
+        raise ValidationError("A record keeps its kind: write a new record for another kind.")
     _check_activity_date(fields.get("activity_date"))
     for name, value in fields.items():
         setattr(item, name, value)
@@ -132,19 +132,21 @@ def evidence_item_update(*, item, by, **fields):
 
 @transaction.atomic
 def evidence_item_delete(*, item, by):
-    """Delete a draft that was never submitted, with its files; submitted work is never lost."""
-    _require_learner(item, by)
-    item = EvidenceItem.objects.select_for_update().get(pk=item.pk)
-    _require_draft(item)
-    if item.versions.exists():
-        raise ValidationError(
-            "This item has been submitted before, so it stays in your portfolio. "
-            "You can change it and submit a new version instead."
-        )
+    """Delete a draft that was never submitted, with its files; submitted work is never lost,
+    and neither is a draft that a judgement or a feedback thread refers to."""
+    item = _locked(item)
+    rules.require(item, by, rules.DELETE)
     stored = list(item.files.values_list("file", flat=True))
-    item.mappings.all().delete()
-    item.files.all().delete()
-    item.delete()
+    try:
+        with transaction.atomic():
+            item.mappings.all().delete()
+            item.files.all().delete()
+            item.delete()
+    except ProtectedError:
+        # A reference the rules do not know of yet: keep the draft rather than fail.
+        raise ValidationError(
+            "Something else in the portfolio refers to this draft, so it stays."
+        ) from None
     storage = EvidenceFile._meta.get_field("file").storage
     transaction.on_commit(lambda: [storage.delete(name) for name in stored])
 
@@ -166,10 +168,13 @@ def _mapping_snapshot(item):
 
 @transaction.atomic
 def evidence_submit(*, item, by, declaration):
-    """Freeze the working copy as the next version, with the learner's declaration."""
-    _require_learner(item, by)
-    item = EvidenceItem.objects.select_for_update().get(pk=item.pk)
-    _require_draft(item)
+    """Freeze the working copy as the next version, declared by its owner.
+
+    A learner's version goes to the assessor for review. An assessor's record is accepted
+    against what it maps as its author saves it, and the learner is asked to acknowledge it.
+    """
+    item = _locked(item)
+    rules.require(item, by, rules.SUBMIT)
     problems = []
     current_files = list(item.files.filter(removed_at__isnull=True))
     if not current_files and not item.typed_content and not item.description.strip():
@@ -177,10 +182,21 @@ def evidence_submit(*, item, by, declaration):
     if not item.mappings.exists():
         problems.append("Map the item to at least one criterion before submitting.")
     if declaration is not True:
-        problems.append("Confirm the declaration that this is your own work to submit it.")
+        problems.append(
+            "Confirm that the record is an accurate account to save it."
+            if item.is_assessor_record
+            else "Confirm the declaration that this is your own work to submit it."
+        )
     if problems:
         raise ValidationError(problems)
     now = timezone.now()
+    if item.is_assessor_record:
+        item.mappings.update(
+            decision=EvidenceMapping.Decision.ACCEPTED,
+            decision_comment="",
+            decided_by=by,
+            decided_at=now,
+        )
     version = EvidenceVersion.objects.create(
         item=item,
         number=item.versions.count() + 1,
@@ -192,7 +208,7 @@ def evidence_submit(*, item, by, declaration):
         template=item.template,
         typed_content=item.typed_content,
         mappings=_mapping_snapshot(item),
-        declaration=DECLARATION,
+        declaration=declaration_for(item),
         declared_by=by,
         declared_at=now,
     )
@@ -200,29 +216,47 @@ def evidence_submit(*, item, by, declaration):
     item.status = EvidenceItem.Status.SUBMITTED
     item.submitted_at = now
     item.save(update_fields=["status", "submitted_at", "updated_at"])
-    notify(
-        recipient=item.enrolment.assessor,
-        kind=Notification.Kind.ITEM_SUBMITTED,
-        message=f"{by.display_name} submitted “{item.title}”",
-        url=item.get_absolute_url(),
-    )
+    if item.is_assessor_record:
+        _ask_for_acknowledgement(item, version, by)
+    else:
+        notify(
+            recipient=item.enrolment.assessor,
+            kind=Notification.Kind.ITEM_SUBMITTED,
+            message=f"{by.display_name} submitted “{item.title}”",
+            url=item.get_absolute_url(),
+        )
     return version
+
+
+def _ask_for_acknowledgement(item, version, by):
+    if version.number == 1:
+        kind = typed_template(item.template)
+        written = f"wrote a record of {kind.name.lower()}" if kind else "wrote a record"
+        what = f"{written}, “{item.title}”"
+    else:
+        what = f"revised their record “{item.title}” as version {version.number}"
+    notify(
+        recipient=item.enrolment.learner,
+        kind=Notification.Kind.FEEDBACK,
+        message=(
+            f"{by.display_name} {what}. "
+            "Please read it and acknowledge that it is an accurate account."
+        ),
+        url=f"{item.get_absolute_url()}#acknowledge",
+    )
 
 
 @transaction.atomic
 def evidence_revise(*, item, by):
-    """Make a submitted item a draft again; its submitted versions stay as they were."""
-    _require_learner(item, by)
-    item = EvidenceItem.objects.select_for_update().get(pk=item.pk)
-    revisable = {EvidenceItem.Status.SUBMITTED, EvidenceItem.Status.NEEDS_MORE_WORK}
-    if item.status not in revisable:
-        raise ValidationError(
-            f"This item is {item.get_status_display().lower()}; "
-            "it can be revised only once submitted and before your assessor accepts it."
-        )
+    """Make a submitted item its owner's draft again; its versions stay as they were.
+
+    Refused while a standing sign-off relies on the item: what was signed must stay true.
+    """
+    item = _locked(item)
+    rules.require(item, by, rules.REVISE)
     item.status = EvidenceItem.Status.DRAFT
     item.save(update_fields=["status", "updated_at"])
-    # The evidence may change, so the assessor decides every mapping again on resubmission.
+    # The evidence may change, so every mapping is decided again on resubmission.
     item.mappings.update(
         decision=EvidenceMapping.Decision.PENDING,
         decision_comment="",
@@ -253,13 +287,20 @@ def _mapping_target(item, *, criterion, part):
 
 @transaction.atomic
 def evidence_mapping_add(*, item, by, criterion=None, part=None, note="", as_assessor=False):
-    if as_assessor:
-        if by.pk != item.enrolment.assessor_id:
-            raise ValidationError("Only the learner's assessor can add an assessor's mapping.")
-    else:
-        _require_learner(item, by)
-        _require_draft(item)
+    item = _locked(item)
+    if not as_assessor:
+        rules.require(item, by, rules.MAP)
     criterion, part = _mapping_target(item, criterion=criterion, part=part)
+    refusal = rules.mapping_add_refusal(
+        item,
+        by,
+        criterion_id=criterion.pk,
+        part_id=part.pk if part else None,
+        code=part.code if part else criterion.code,
+        as_assessor=as_assessor,
+    )
+    if refusal:
+        raise ValidationError(refusal)
     duplicate = item.mappings.filter(criterion=criterion, part=part)
     if duplicate.exists():
         code = part.code if part else criterion.code
@@ -283,13 +324,8 @@ def evidence_mappings_set(*, item, by, targets):
 
     Assessors' mappings are theirs and stay. Every target is checked before anything changes.
     """
-    _require_learner(item, by)
-    item = (
-        EvidenceItem.objects.select_for_update(of=("self",))
-        .select_related("enrolment")
-        .get(pk=item.pk)
-    )
-    _require_draft(item)
+    item = _locked(item)
+    rules.require(item, by, rules.MAP)
     wanted = {}
     problems = []
     for criterion, part, note in targets:
@@ -323,11 +359,12 @@ def evidence_mappings_set(*, item, by, targets):
 
 @transaction.atomic
 def evidence_mapping_remove(*, mapping, by):
-    item = mapping.item
-    if mapping.added_by_assessor:
-        if by.pk != item.enrolment.assessor_id:
-            raise ValidationError("Only the assessor can remove a mapping the assessor added.")
-    else:
-        _require_learner(item, by)
-        _require_draft(item)
+    item = _locked(mapping.item)
+    mapping = EvidenceMapping.objects.select_related("criterion__outcome", "part").get(
+        pk=mapping.pk, item=item
+    )
+    mapping.item = item
+    refusal = rules.mapping_remove_refusal(mapping, by)
+    if refusal:
+        raise ValidationError(refusal)
     mapping.delete()

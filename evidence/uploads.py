@@ -17,8 +17,8 @@ from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
+from . import rules
 from .models import EvidenceFile, EvidenceItem
-from .services import require_file_changes_allowed
 from .sniffing import sniff
 
 MAX_NAME_LENGTH = EvidenceFile._meta.get_field("original_name").max_length
@@ -179,7 +179,7 @@ def evidence_file_add(*, item, upload, by):
     The bytes are stored before the row is written, outside the transaction so the item is not
     locked while a large file is copied; if anything after that fails, they are deleted.
     """
-    require_file_changes_allowed(item, by)
+    rules.require(item, by, rules.FILES)
     checked = upload_check(upload)
     original_name = checked.original_name
     evidence_file = EvidenceFile(
@@ -200,7 +200,7 @@ def evidence_file_add(*, item, upload, by):
             locked = EvidenceItem.objects.select_for_update(of=("self",)).select_related(
                 "enrolment"
             )
-            require_file_changes_allowed(locked.get(pk=item.pk), by)
+            rules.require(locked.get(pk=item.pk), by, rules.FILES)
             evidence_file.full_clean()
             evidence_file.save()
             duplicate = earlier_copy(evidence_file)
@@ -222,7 +222,7 @@ def evidence_file_remove(*, evidence_file, by):
         .select_related("enrolment")
         .get(pk=evidence_file.item_id)
     )
-    require_file_changes_allowed(item, by)
+    rules.require(item, by, rules.FILES)
     evidence_file = EvidenceFile.objects.select_for_update().get(pk=evidence_file.pk)
     if evidence_file.removed_at is not None:
         raise ValidationError("This file was already taken out of the item.")

@@ -8,14 +8,21 @@ from django.views.decorators.http import require_POST
 from nvq_portfolio.errors import errors_to_form, errors_to_messages
 from people.access import Role, enrolment_for_user, enrolment_role
 
-from . import services
+from . import rules, services
 from .access import (
     MAPPING_CHANGES,
+    OWNER,
     evidence_item_for_user,
     last_submitted_version,
     reads_working_copy,
 )
-from .forms import AssessorMappingForm, EvidenceItemForm, SubmitForm, TypedEvidenceForm
+from .forms import (
+    AssessorMappingForm,
+    EvidenceItemForm,
+    RecordDetailsForm,
+    SubmitForm,
+    TypedEvidenceForm,
+)
 from .mapping import assessor_target_choices, picker_groups, target_from_key, targets_from_post
 from .typed import TEMPLATES, typed_template
 
@@ -65,34 +72,50 @@ def item_create(request, enrolment_pk):
     )
 
 
+def _refused(request, item, action):
+    """Back to the item with the reason, when the page for `action` would only be refused."""
+    refusal = rules.item_refusal(item, request.user, action)
+    if refusal:
+        messages.error(request, refusal)
+        return redirect(item)
+    return None
+
+
 def item_detail(request, pk):
     item = evidence_item_for_user(request.user, pk)
     if not reads_working_copy(item):
         return redirect(last_submitted_version(item))
+    actions = rules.item_actions(item, request.user)
+    mappings = list(item.mappings.select_related("criterion__outcome__unit", "part", "added_by"))
     context = {
         "item": item,
+        "actions": actions,
         "template": typed_template(item.template),
         "files": item.files.filter(removed_at__isnull=True).select_related("uploaded_by"),
-        "mappings": item.mappings.select_related("criterion__outcome__unit", "part", "added_by"),
-        "versions": item.versions.select_related("declared_by"),
+        "mappings": mappings,
+        "removable": {
+            m.pk
+            for m in mappings
+            if not rules.mapping_remove_refusal(m, request.user, lock=actions.lock)
+        },
+        "versions": list(item.versions.select_related("declared_by", "acknowledged_by")),
         "is_learner": item.viewer_role == Role.LEARNER,
         "is_assessor": item.viewer_role == Role.ASSESSOR,
-        "submit_form": SubmitForm(),
+        "submit_form": SubmitForm(item=item),
     }
-    if context["is_assessor"]:
+    if context["is_assessor"] and (not item.is_assessor_record or item.is_draft):
         context["assessor_form"] = AssessorMappingForm(targets=assessor_target_choices(item))
     return render(request, "evidence/item_detail.html", context)
 
 
 def item_edit(request, pk):
-    item = evidence_item_for_user(request.user, pk, change=True)
-    if not item.is_draft:
-        messages.error(
-            request, "Submitted evidence cannot be edited. Revise it to start a new version."
-        )
-        return redirect(item)
+    item = evidence_item_for_user(request.user, pk, change=True, roles=OWNER)
+    if refused := _refused(request, item, rules.EDIT):
+        return refused
     template = typed_template(item.template)
-    form = EvidenceItemForm(request.POST or None, instance=item)
+    # An assessor's record keeps the kind its template gives it; only its words change.
+    details_form = RecordDetailsForm if item.is_assessor_record else EvidenceItemForm
+    form = details_form(request.POST or None, instance=item)
     typed_form = (
         TypedEvidenceForm(request.POST or None, template=template, initial=item.typed_content)
         if template
@@ -131,7 +154,9 @@ def item_edit(request, pk):
 
 
 def item_delete(request, pk):
-    item = evidence_item_for_user(request.user, pk, change=True)
+    item = evidence_item_for_user(request.user, pk, change=True, roles=OWNER)
+    if refused := _refused(request, item, rules.DELETE):
+        return refused
     if request.method == "POST":
         try:
             services.evidence_item_delete(item=item, by=request.user)
@@ -144,7 +169,9 @@ def item_delete(request, pk):
 
 
 def item_mappings(request, pk):
-    item = evidence_item_for_user(request.user, pk, change=True)
+    item = evidence_item_for_user(request.user, pk, change=True, roles=OWNER)
+    if refused := _refused(request, item, rules.MAP):
+        return refused
     if request.method == "POST":
         try:
             services.evidence_mappings_set(
@@ -155,9 +182,6 @@ def item_mappings(request, pk):
         else:
             messages.success(request, "Mappings saved.")
             return redirect(item)
-    elif not item.is_draft:
-        messages.error(request, "Submitted evidence cannot be re-mapped. Revise it first.")
-        return redirect(item)
     return render(
         request, "evidence/item_mappings.html", {"item": item, "groups": picker_groups(item)}
     )
@@ -202,8 +226,8 @@ def mapping_remove(request, pk, mapping_pk):
 
 @require_POST
 def item_submit(request, pk):
-    item = evidence_item_for_user(request.user, pk, change=True)
-    form = SubmitForm(request.POST)
+    item = evidence_item_for_user(request.user, pk, change=True, roles=OWNER)
+    form = SubmitForm(request.POST, item=item)
     try:
         version = services.evidence_submit(
             item=item,
@@ -213,13 +237,19 @@ def item_submit(request, pk):
     except ValidationError as error:
         errors_to_messages(request, error)
     else:
-        messages.success(request, f"Submitted for assessment as version {version.number}.")
+        messages.success(
+            request,
+            f"Saved as version {version.number}. {item.enrolment.learner.display_name} has been "
+            "asked to acknowledge it."
+            if item.is_assessor_record
+            else f"Submitted for assessment as version {version.number}.",
+        )
     return redirect(item)
 
 
 @require_POST
 def item_revise(request, pk):
-    item = evidence_item_for_user(request.user, pk, change=True)
+    item = evidence_item_for_user(request.user, pk, change=True, roles=OWNER)
     try:
         services.evidence_revise(item=item, by=request.user)
     except ValidationError as error:
@@ -235,7 +265,8 @@ def item_revise(request, pk):
 def version_detail(request, pk, number):
     item = evidence_item_for_user(request.user, pk)
     version = get_object_or_404(
-        item.versions.select_related("declared_by").prefetch_related("files"), number=number
+        item.versions.select_related("declared_by", "acknowledged_by").prefetch_related("files"),
+        number=number,
     )
     return render(
         request,

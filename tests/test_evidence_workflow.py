@@ -284,7 +284,7 @@ class TestSubmitting:
             },
             follow=True,
         )
-        assert "Submitted evidence cannot be edited" in response.text
+        assert "This item is submitted, so it cannot be changed." in response.text
         response = client.post(reverse("evidence:delete", args=[mapped.pk]), follow=True)
         assert "cannot be changed" in response.text
         mapped.refresh_from_db()

@@ -1,17 +1,18 @@
 """Signing a unit off: only when every criterion and part is met, once, with a digest of what
 it covers; the learner's countersignature; the lock; tamper checks; reopening with a reason."""
 
+import datetime
 import hashlib
 import json
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from assessments.models import Judgement, UnitSignOff
-from assessments.review import mapping_decide
+from assessments.models import Judgement, JudgementEvidence, UnitSignOff
+from assessments.review import item_send_back, mapping_decide
 from assessments.selectors import standing_sign_off
 from assessments.signoff import (
     ASSESSOR_DECLARATION,
@@ -21,7 +22,8 @@ from assessments.signoff import (
     unit_reopen,
     unit_sign_off,
 )
-from evidence.models import EvidenceFile
+from evidence.models import EvidenceFile, EvidenceItem, EvidenceMapping
+from evidence.services import evidence_mapping_remove, evidence_revise
 from notifications.models import Notification
 from people.models import EnrolmentUnit
 
@@ -57,7 +59,7 @@ class TestSigningOff:
         )
         assert signed.digest == hashlib.sha256(canonical.encode()).hexdigest()
 
-    def test_the_manifest_names_each_judgement_and_file_in_numeric_order(self, signed, met):
+    def test_the_manifest_names_each_judgement_and_file_in_numeric_order(self, signed, met, unit):
         item = met[1]
         covered = signed.covered
         assert covered["unit"] == {
@@ -82,17 +84,28 @@ class TestSigningOff:
         assert first["judged_by"] == "carol" and first["judged_at"].endswith("+00:00")
         assert first["methods"] == ["work_product"]
         evidence_file = item.files.get()
-        assert first["evidence"] == [
-            {
-                "item": item.pk,
-                "title": "Complaints log, October",
-                "version": 1,
-                "files": [{"name": "complaints-log.pdf", "sha256": evidence_file.sha256}],
-                "vacsr": dict.fromkeys(
-                    ["valid", "authentic", "current", "sufficient", "reliable"], True
-                ),
-            }
-        ]
+        mapping = item.mappings.get(criterion=criterion(unit, "1.1"))
+        [evidence] = first["evidence"]
+        content = evidence.pop("content")
+        assert len(content) == 64 and int(content, 16) >= 0
+        assert evidence == {
+            "item": item.pk,
+            "title": "Complaints log, October",
+            "version": 1,
+            "files": [{"name": "complaints-log.pdf", "sha256": evidence_file.sha256}],
+            "vacsr": dict.fromkeys(
+                ["valid", "authentic", "current", "sufficient", "reliable"], True
+            ),
+            "mappings": [
+                {
+                    "code": "1.1",
+                    "decision": "accepted",
+                    "comment": "",
+                    "decided_by": "carol",
+                    "decided_at": mapping.decided_at.astimezone(datetime.UTC).isoformat(),
+                }
+            ],
+        }
 
     def test_it_refuses_an_incomplete_unit_naming_the_gaps(self, alice_enrolment, unit, carol):
         enrolled_unit, _ = fully_met(alice_enrolment, unit, skip={"2.1", "6.1", "9.1 b", "9.1"})
@@ -319,7 +332,195 @@ def test_the_signed_unit_page_costs_a_fixed_number_of_queries(
     with CaptureQueriesContext(connection) as captured:
         client.get(unit_url(alice_enrolment, unit))
     # the unsigned page's ten, and the manifest rebuilt to verify: judgements, what they
-    # rely on, latest versions, their files
-    with django_assert_num_queries(14):
+    # rely on, latest versions, their files, the mappings relied on
+    with django_assert_num_queries(15):
         client.get(unit_url(alice_enrolment, unit))
-    assert len(captured) == 14
+    assert len(captured) == 15
+
+
+# The seal covers every row the decision rests on --------------------------------------------
+
+
+def _file_changed(unit, item):
+    EvidenceFile.objects.filter(item=item).update(sha256="0" * 64)
+
+
+def _new_version(unit, item):
+    version = item.versions.get()
+    files = list(version.files.all())
+    version.pk, version.number = None, 2
+    version.save()
+    version.files.set(files)
+
+
+def _version_content_changed(unit, item):
+    item.versions.update(description="Rewritten after signing.")
+
+
+def _mapping_removed(unit, item):
+    EvidenceMapping.objects.filter(item=item, criterion=criterion(unit, "3.2")).delete()
+
+
+def _decision_changed(unit, item):
+    EvidenceMapping.objects.filter(item=item, criterion=criterion(unit, "3.2")).update(
+        decision="rejected", decision_comment="Not this log."
+    )
+
+
+def _rationale_changed(unit, item):
+    Judgement.objects.filter(criterion=criterion(unit, "3.2")).update(rationale="Edited")
+
+
+def _vacsr_changed(unit, item):
+    JudgementEvidence.objects.filter(judgement__criterion=criterion(unit, "3.2")).update(
+        sufficient=False
+    )
+
+
+COVERED_ROWS = {
+    "file": (_file_changed, "has changed: its SHA-256 differs"),
+    "version": (_new_version, "has a new submitted version (version 1 then, version 2 now)"),
+    "version content": (_version_content_changed, "version 1 of “Complaints log, October”"),
+    "mapping removed": (_mapping_removed, "3.2: “Complaints log, October” is no longer mapped"),
+    "mapping decision": (_decision_changed, "3.2: the mapping of “Complaints log, October”"),
+    "rationale": (_rationale_changed, "3.2: the rationale has changed."),
+    "VACSR": (_vacsr_changed, "3.2: the VACSR checks of “Complaints log, October”"),
+}
+
+
+class PutBack(Exception):
+    """Raised to roll a savepoint back: the change is undone and the next one starts clean."""
+
+
+def test_it_breaks_the_seal_and_blocks_countersigning_when_any_covered_row_changes(
+    signed, met, unit, alice
+):
+    # Each kind in turn, undone by a savepoint: one signed unit serves all seven.
+    for kind, (change, sentence) in COVERED_ROWS.items():
+        with pytest.raises(PutBack), transaction.atomic():
+            change(unit, met[1])
+
+            intact, differences = sign_off_verify(signed)
+
+            assert not intact, kind
+            assert any(sentence in difference for difference in differences), (kind, differences)
+            with pytest.raises(ValidationError, match="changed since your assessor signed"):
+                unit_countersign(sign_off=signed, by=alice, declaration_confirmed=True)
+            raise PutBack
+        assert sign_off_verify(signed) == (True, []), kind
+    unit_countersign(sign_off=signed, by=alice, declaration_confirmed=True)
+
+
+def test_the_manifest_names_each_relied_on_mapping_and_its_decision(signed, met):
+    entry = next(e for e in signed.covered["judgements"] if e["code"] == "9.1 a")
+    [evidence] = entry["evidence"]
+    mapping = met[1].mappings.get(part__letter="a")
+    assert evidence["mappings"] == [
+        {
+            "code": "9.1 a",
+            "decision": "accepted",
+            "comment": "",
+            "decided_by": "carol",
+            "decided_at": mapping.decided_at.astimezone(datetime.UTC).isoformat(),
+        }
+    ]
+    whole = next(e for e in signed.covered["judgements"] if e["code"] == "9.1")
+    assert [m["code"] for m in whole["evidence"][0]["mappings"]] == ["9.1 a", "9.1 b", "9.1 c"]
+    assert signed.covered["format"] == 2
+
+
+class TestNothingCoveredChangesWhileTheSignOffStands:
+    def test_the_assessor_cannot_remove_their_mapping_of_a_relied_on_item(
+        self, client, met, unit, carol, alice, alice_enrolment
+    ):
+        enrolled_unit, item = met
+        record = _questioning_relied_on_for_3_2(enrolled_unit, unit, item)
+        sign_off = unit_sign_off(enrolled_unit=enrolled_unit, by=carol, declaration_confirmed=True)
+        mapping = record.mappings.get()
+
+        with pytest.raises(ValidationError, match="unit A/601/2550 is signed off and relies on"):
+            evidence_mapping_remove(mapping=mapping, by=carol)
+        client.force_login(carol)
+        response = client.post(
+            reverse("evidence:mapping_remove", args=[record.pk, mapping.pk]), follow=True
+        )
+        assert "unit A/601/2550 is signed off and relies on" in response.text
+        assert record.mappings.exists()
+        assert sign_off_verify(sign_off) == (True, [])
+        unit_countersign(sign_off=sign_off, by=alice, declaration_confirmed=True)
+
+    def test_the_assessor_cannot_change_the_decision_on_a_relied_on_mapping(self, met, unit, carol):
+        enrolled_unit, item = met
+        unit_sign_off(enrolled_unit=enrolled_unit, by=carol, declaration_confirmed=True)
+        mapping = item.mappings.get(criterion=criterion(unit, "3.2"))
+        with pytest.raises(ValidationError, match="unit A/601/2550 is signed off and relies on"):
+            mapping_decide(mapping=mapping, by=carol, decision="rejected", comment="Wrong")
+        mapping.refresh_from_db()
+        assert mapping.decision == "accepted"
+
+    def test_the_review_page_offers_no_decision_on_a_relied_on_mapping(
+        self, client, met, unit, carol
+    ):
+        enrolled_unit, item = met
+        unit_sign_off(enrolled_unit=enrolled_unit, by=carol, declaration_confirmed=True)
+        client.force_login(carol)
+        page = client.get(reverse("assessments:review", args=[item.pk])).text
+        assert 'name="mapping-' not in page
+        assert "unit A/601/2550 is signed off and relies on" in page
+
+    def test_the_learner_cannot_revise_a_relied_on_item(self, client, met, carol, alice):
+        enrolled_unit, item = met
+        unit_sign_off(enrolled_unit=enrolled_unit, by=carol, declaration_confirmed=True)
+        # As an item sent back before the unit was signed would be.
+        EvidenceItem.objects.filter(pk=item.pk).update(status="needs_more_work")
+        item.refresh_from_db()
+        with pytest.raises(ValidationError, match="unit A/601/2550 is signed off and relies on"):
+            evidence_revise(item=item, by=alice)
+        client.force_login(alice)
+        page = client.get(item.get_absolute_url()).text
+        assert reverse("evidence:revise", args=[item.pk]) not in page
+        assert "unit A/601/2550 is signed off and relies on" in page
+
+    def test_the_assessor_cannot_send_back_a_relied_on_item(self, client, met, carol):
+        enrolled_unit, item = met
+        unit_sign_off(enrolled_unit=enrolled_unit, by=carol, declaration_confirmed=True)
+        with pytest.raises(ValidationError, match="unit A/601/2550 is signed off and relies on"):
+            item_send_back(item=item, by=carol, text="Add the November log.")
+        client.force_login(carol)
+        page = client.get(reverse("assessments:review", args=[item.pk])).text
+        assert reverse("assessments:send_back", args=[item.pk]) not in page
+        item.refresh_from_db()
+        assert item.status == "in_review"
+
+
+def _questioning_relied_on_for_3_2(enrolled_unit, unit, item):
+    """The assessor's record of questioning, mapped to 3.2 by the assessor and relied on for it."""
+    from assessments.records import assessor_record_create
+
+    record = assessor_record_create(
+        enrolment=enrolled_unit.enrolment,
+        by=enrolled_unit.enrolment.assessor,
+        kind="questioning",
+        title="Questions on complaints",
+        activity_date=datetime.date(2026, 10, 20),
+        typed_content={"questions": "Who do you tell?", "answers": "The team leader."},
+        targets=[(criterion(unit, "3.2"), None)],
+    )
+    judge(enrolled_unit, criterion(unit, "3.2"), items=[item, record], rationale="Log and answers")
+    return record
+
+
+class TestOlderSignOffs:
+    def test_a_sign_off_sealed_before_mappings_were_covered_still_verifies(self, signed, met):
+        from assessments.signoff import manifest_digest, sign_off_manifest
+
+        covered = sign_off_manifest(met[0], manifest_format=1)
+        assert "format" not in covered and "mappings" not in covered["judgements"][0]["evidence"][0]
+        UnitSignOff.objects.filter(pk=signed.pk).update(
+            covered=covered, digest=manifest_digest(covered)
+        )
+        signed.refresh_from_db()
+        assert sign_off_verify(signed) == (True, [])
+
+        Judgement.objects.filter(pk=Judgement.objects.first().pk).update(rationale="Edited")
+        assert not sign_off_verify(signed)[0]

@@ -1,7 +1,6 @@
 from django import template
-from django.core.exceptions import ValidationError
 
-from evidence.services import require_file_changes_allowed
+from evidence import rules
 
 register = template.Library()
 
@@ -17,8 +16,10 @@ def answers(typed_template, content):
 @register.filter
 def files_changeable_by(item, user):
     """Whether `user` may add or remove files on `item`: the services' own rule, asked."""
-    try:
-        require_file_changes_allowed(item, user)
-    except ValidationError:
-        return False
-    return True
+    return rules.item_refusal(item, user, rules.FILES) is None
+
+
+@register.filter
+def refusal_for(lock, what):
+    """Why `what` cannot change while a standing sign-off relies on it, in the services' words."""
+    return lock.refusal(what) if lock else ""
