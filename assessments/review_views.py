@@ -8,7 +8,6 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from evidence.access import evidence_item_for_user
@@ -17,10 +16,13 @@ from evidence.mapping import assessor_target_choices, target_from_key
 from evidence.models import EvidenceMapping
 from evidence.typed import typed_template
 from nvq_portfolio.errors import errors_to_messages
+from nvq_portfolio.redirects import redirect_back
+from nvq_portfolio.text import text_field
 from people.access import Role
 
 from . import review as services
 from .access import ASSESSOR_ONLY
+from .models import Feedback
 
 THREAD_WRITERS = {Role.LEARNER, Role.ASSESSOR}
 Decision = EvidenceMapping.Decision
@@ -35,9 +37,10 @@ class MappingDecisionForm(forms.Form):
         ],
         widget=forms.RadioSelect,
     )
-    comment = forms.CharField(
+    comment = text_field(
+        EvidenceMapping,
+        "decision_comment",
         required=False,
-        max_length=5000,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Needed when you reject: say why, so the learner knows what to change.",
     )
@@ -56,18 +59,23 @@ class ReviewMappingForm(AssessorMappingForm):
 
 class SendBackForm(forms.Form):
     # Not required here: the service refuses a blank one with the words the assessor needs.
-    text = forms.CharField(
+    text = text_field(
+        Feedback,
+        "text",
         label="What is missing",
         required=False,
-        max_length=10_000,
         widget=forms.Textarea(attrs={"rows": 3, "required": True}),
         help_text="Say what the learner needs to add or change.",
     )
 
 
 class AcceptForm(forms.Form):
-    comment = forms.CharField(
-        label="Comment (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    comment = text_field(
+        Feedback,
+        "text",
+        label="Comment (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
@@ -169,16 +177,6 @@ def _add_mapping(request, item):
     return redirect("assessments:review", item.pk)
 
 
-def _next_or_item(request, item):
-    """Back where the message was written from, if that is on this site; else the item page."""
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return item.get_absolute_url()
-
-
 @require_POST
 def feedback(request, pk):
     item = evidence_item_for_user(request.user, pk, change=True, roles=THREAD_WRITERS)
@@ -188,7 +186,8 @@ def feedback(request, pk):
         errors_to_messages(request, error)
     else:
         messages.success(request, "Message added to the feedback thread.")
-    return redirect(_next_or_item(request, item))
+    # Back where the message was written from: the item page or the review screen.
+    return redirect_back(request, item.get_absolute_url())
 
 
 @require_POST

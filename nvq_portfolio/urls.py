@@ -1,10 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
 from people.forms import PasswordResetAllowingNewPeopleForm
 
 from . import views
+from .ids import IdConverter
+
+# Before the apps' URLs are read: they name every object by `<id:pk>`.
+register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("", views.home, name="home"),
