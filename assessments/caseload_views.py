@@ -16,6 +16,7 @@ from evidence.forms import TypedEvidenceForm
 from evidence.models import EvidenceItem
 from nvq_portfolio.text import text_field
 from people.access import Role, enrolment_for_user, enrolment_role
+from submissions.once import saved_once
 
 from . import caseload as selectors
 from .access import target_for_user
@@ -103,6 +104,7 @@ def caseload(request):
     )
 
 
+@saved_once
 def targets(request, enrolment_pk):
     enrolment = enrolment_for_user(request.user, enrolment_pk)
     is_assessor = enrolment_role(request.user, enrolment) == Role.ASSESSOR
@@ -154,6 +156,7 @@ def target_close(request, pk):
     return redirect("assessments:targets", target.enrolment_id)
 
 
+@saved_once
 def record_create(request, enrolment_pk):
     enrolment = enrolment_for_user(request.user, enrolment_pk)
     if enrolment_role(request.user, enrolment) != Role.ASSESSOR:

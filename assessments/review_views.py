@@ -19,6 +19,7 @@ from nvq_portfolio.errors import errors_to_messages
 from nvq_portfolio.redirects import redirect_back
 from nvq_portfolio.text import text_field
 from people.access import Role
+from submissions.once import saved_once
 
 from . import review as services
 from .access import ASSESSOR_ONLY
@@ -110,6 +111,7 @@ def _review_page(request, item, *, decision_forms=None, send_back_form=None):
     return render(request, "assessments/review.html", context)
 
 
+@saved_once
 def review(request, pk):
     # Readers may look; only the assessor may post. Learners use their own item page.
     item = evidence_item_for_user(
@@ -178,6 +180,7 @@ def _add_mapping(request, item):
 
 
 @require_POST
+@saved_once
 def feedback(request, pk):
     item = evidence_item_for_user(request.user, pk, change=True, roles=THREAD_WRITERS)
     try:
@@ -191,6 +194,7 @@ def feedback(request, pk):
 
 
 @require_POST
+@saved_once
 def send_back(request, pk):
     item = evidence_item_for_user(request.user, pk, change=True, roles=ASSESSOR_ONLY)
     form = SendBackForm(request.POST)
@@ -209,6 +213,7 @@ def send_back(request, pk):
 
 
 @require_POST
+@saved_once
 def accept(request, pk):
     item = evidence_item_for_user(request.user, pk, change=True, roles=ASSESSOR_ONLY)
     try:
