@@ -151,11 +151,13 @@ def _refuse_removing_assessed_units(enrolment, *, keep):
         except (ProtectedError, RestrictedError):
             assessed.append(str(enrolled_unit.unit))
     if assessed:
+        it = "it" if len(assessed) == 1 else "them"
         raise ValidationError(
             {
                 "units": f"{get_text_list(assessed, 'and')} cannot be taken off this enrolment: "
-                "the learner's assessment of it is on record (judgements, and perhaps a sign-off "
-                "or an IQA sample), and those records stay. Tick it again to keep it."
+                f"the learner has been assessed on {it} (judgements, and perhaps a sign-off or "
+                f"an IQA sample, are on record), and those records stay. Tick {it} again to "
+                f"keep {it}."
             }
         )
 

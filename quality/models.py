@@ -224,7 +224,7 @@ class QualityAction(models.Model):
     assessor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="quality_actions"
     )
-    description = BoundedTextField(max_length=NOTE)
+    description = BoundedTextField("action", max_length=NOTE)
     due_date = models.DateField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     response = BoundedTextField(max_length=MESSAGE, blank=True)

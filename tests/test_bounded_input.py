@@ -23,9 +23,12 @@ from nvq_portfolio.text import BoundedCharField, BoundedTextField
 from people.imports import enrolments_import
 from people.models import EnrolmentUnit
 from people.services import enrolment_update
+from quality.models import SampleReview
+from quality.services import sample_entry_add
 
 from .evidence_factories import EvidenceItemFactory, add_file
 from .factories import UnitFactory
+from .quality_factories import judged_unit, make_entry, make_plan, sign_review
 from .test_judgements import fully_met
 from .test_review import criterion
 
@@ -187,6 +190,32 @@ def test_a_bounded_one_line_column_refuses_a_nul_in_full_clean(alice_enrolment, 
     assert refused.value.message_dict["title"][0].startswith("The title contains a NUL character")
 
 
+def test_the_iqa_review_service_keeps_actions_and_comments_to_their_limits(
+    alice_enrolment, unit, erin, qualification
+):
+    entry = make_entry(make_plan(erin, qualification), judged_unit(alice_enrolment, unit))
+    with pytest.raises(ValidationError) as refused:
+        sign_review(entry, disagree=("1.1",), actions=[("x" * 2_001, datetime.date(2026, 12, 7))])
+    assert refused.value.messages == [
+        "Keep the action to 2,000 characters or fewer (you wrote 2,001)."
+    ]
+    assert not SampleReview.objects.exists()
+
+
+def test_an_iqa_reason_for_sampling_is_bounded_by_the_service(alice_enrolment, unit, erin):
+    plan = make_plan(erin, alice_enrolment.qualification)
+    with pytest.raises(ValidationError) as refused:
+        sample_entry_add(
+            plan=plan,
+            enrolled_unit=judged_unit(alice_enrolment, unit),
+            by=erin,
+            stage="interim",
+            planned_for=datetime.date(2026, 12, 1),
+            reason="Concern\x00 raised",
+        )
+    assert refused.value.message_dict["reason"][0].startswith("The reason contains a NUL")
+
+
 # Query parameters and imports
 
 
@@ -340,9 +369,9 @@ def test_it_refuses_to_take_a_signed_off_unit_off_an_enrolment(
     )
     assert response.status_code == 200
     assert response.context["form"].errors["units"] == [
-        f"{unit} cannot be taken off this enrolment: the learner's assessment of it is on "
-        "record (judgements, and perhaps a sign-off or an IQA sample), and those records stay. "
-        "Tick it again to keep it."
+        f"{unit} cannot be taken off this enrolment: the learner has been assessed on it "
+        "(judgements, and perhaps a sign-off or an IQA sample, are on record), and those records "
+        "stay. Tick it again to keep it."
     ]
     alice_enrolment.refresh_from_db()
     assert set(alice_enrolment.units.all()) == {unit, second_unit}
