@@ -16,7 +16,7 @@ class Submission(models.Model):
     key = models.CharField(max_length=64, unique=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     claimed_at = models.DateTimeField(default=timezone.now, db_index=True)
-    result_url = models.CharField(max_length=2000, blank=True)
+    result_url = models.TextField(blank=True)
 
     def __str__(self):
         return f"{self.user} at {self.claimed_at:%Y-%m-%d %H:%M}: {self.result_url}"

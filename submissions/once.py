@@ -68,13 +68,18 @@ def saved_once(view):
             if response.status_code in REDIRECTS and _error_count(request) == errors_before:
                 claim.result_url = response["Location"]
                 claim.save(update_fields=["result_url"])
-                Submission.objects.filter(claimed_at__lt=claim.claimed_at - KEPT_FOR).delete()
+                transaction.on_commit(lambda: _prune(before=claim.claimed_at - KEPT_FOR))
             else:
                 claim.delete()
         return response
 
     wrapper.saved_once = True  # for the test that every such view's form carries a token
     return wrapper
+
+
+def _prune(*, before):
+    # After the commit, in a statement of its own: no claim waits on another's pruning.
+    Submission.objects.filter(claimed_at__lt=before).delete()
 
 
 def _first_result(request, key):

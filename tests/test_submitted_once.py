@@ -166,6 +166,31 @@ def test_a_post_without_a_token_is_handled_as_it_always_was(client, alice, item)
     assert Feedback.objects.count() == 2
 
 
+def test_claims_older_than_two_days_are_pruned_as_new_ones_are_made(
+    client, alice, item, django_capture_on_commit_callbacks
+):
+    old = Submission.objects.create(
+        key="0" * 64,
+        user=alice,
+        result_url="/",
+        claimed_at=timezone.now() - datetime.timedelta(days=2, minutes=1),
+    )
+    recent = Submission.objects.create(
+        key="1" * 64,
+        user=alice,
+        result_url="/",
+        claimed_at=timezone.now() - datetime.timedelta(days=1),
+    )
+    client.force_login(alice)
+    action = reverse("assessments:feedback", args=[item.pk])
+    data = {**shown_form(client, item.get_absolute_url(), action), "text": "Column C."}
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(action, data)
+    assert not Submission.objects.filter(pk=old.pk).exists()
+    assert Submission.objects.filter(pk=recent.pk).exists()
+    assert Submission.objects.count() == 2
+
+
 def views_saved_once(resolver=None, namespace=""):
     names = set()
     for pattern in (resolver or get_resolver()).url_patterns:
