@@ -32,17 +32,18 @@ HUGE_ID = "99999999999999999999"
 # as the field repeated (a single-value field reads the last, the huge id).
 MALFORMED = {
     "nul": "a\x00b",
-    "megabyte": "x" * 1_048_576,
-    "long": "x" * 5_000,
+    # Longer than any limit (a megabyte of feedback is tested on its own: this is 40 times
+    # quicker to send, parse and show back, and refused by the same check).
+    "too long": "x" * 25_000,
     "unicode": "javascript:alert(1) \u202eevil\u202c \U0001f600 1.\u00b2 \u0663 \ufeff",
     "negative": "-1",
     "empty": "",
     "list": ["-1", HUGE_ID],
 }
-IN_QUERIES = ["nul", "long", "unicode", "list"]
+IN_QUERIES = ["nul", "unicode", "list"]
 IN_EVERY_FIELD = ["nul", "unicode", "negative", "empty", "list"]
 # One box at a time, with the rest of the form good: what must be stopped before the database.
-IN_ONE_FIELD = ["nul", "megabyte", "unicode"]
+IN_ONE_FIELD = ["nul", "too long"]
 TYPED_INTO = {"text", "search", "email", "textarea"}
 # Query parameters views read besides those of the forms that lead to them.
 EXTRA_PARAMETERS = ["page", "plan", "unit", "template", "kind", "learner", "download", "next"]
