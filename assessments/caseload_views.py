@@ -13,10 +13,14 @@ from django.views.decorators.http import require_POST
 from criteria.models import Qualification
 from evidence.access import evidence_item_for_user
 from evidence.forms import TypedEvidenceForm
+from evidence.models import EvidenceItem
+from nvq_portfolio.text import text_field
 from people.access import Role, enrolment_for_user, enrolment_role
+from submissions.once import saved_once
 
 from . import caseload as selectors
 from .access import target_for_user
+from .models import Target
 from .records import ASSESSOR_TEMPLATES, assessor_record_acknowledge, assessor_record_create
 from .targets import target_close as close_target
 from .targets import target_set
@@ -57,9 +61,10 @@ class CriteriaForm(forms.Form):
 
 
 class TargetForm(CriteriaForm):
-    description = forms.CharField(
+    description = text_field(
+        Target,
+        "description",
         label="What the learner should do",
-        max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     due_date = forms.DateField(label="Due date", widget=DATE_INPUT)
@@ -67,7 +72,7 @@ class TargetForm(CriteriaForm):
 
 
 class RecordForm(CriteriaForm):
-    title = forms.CharField(label="Title", max_length=200)
+    title = text_field(EvidenceItem, "title", label="Title")
     activity_date = forms.DateField(label="Date", widget=DATE_INPUT)
     field_order = ["title", "activity_date", "criteria"]
 
@@ -99,6 +104,7 @@ def caseload(request):
     )
 
 
+@saved_once
 def targets(request, enrolment_pk):
     enrolment = enrolment_for_user(request.user, enrolment_pk)
     is_assessor = enrolment_role(request.user, enrolment) == Role.ASSESSOR
@@ -150,6 +156,7 @@ def target_close(request, pk):
     return redirect("assessments:targets", target.enrolment_id)
 
 
+@saved_once
 def record_create(request, enrolment_pk):
     enrolment = enrolment_for_user(request.user, enrolment_pk)
     if enrolment_role(request.user, enrolment) != Role.ASSESSOR:

@@ -4,9 +4,10 @@ fields are optional here and a service's refusal is what the person reads."""
 from django import forms
 
 from evidence.models import AssessmentMethod, EvidenceItem
+from nvq_portfolio.text import text_field
 
 from .judgements import VACSR
-from .models import Judgement
+from .models import Judgement, UnitSignOff
 from .signoff import ASSESSOR_DECLARATION, LEARNER_DECLARATION
 
 VACSR_LABELS = {
@@ -27,10 +28,11 @@ class JudgementForm(forms.Form):
     outcome = forms.ChoiceField(
         choices=Judgement.Outcome.choices, widget=forms.RadioSelect, required=False
     )
-    rationale = forms.CharField(
+    rationale = text_field(
+        Judgement,
+        "rationale",
         widget=forms.Textarea(attrs={"rows": 5}),
         required=False,
-        max_length=20_000,
         help_text="Why the evidence does, or does not yet, show the criterion.",
     )
     methods = forms.MultipleChoiceField(
@@ -98,10 +100,11 @@ class CountersignForm(forms.Form):
 
 
 class ReopenForm(forms.Form):
-    reason = forms.CharField(
+    reason = text_field(
+        UnitSignOff,
+        "reopen_reason",
         label="Reason for reopening",
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
-        max_length=5_000,
         help_text="Recorded with the sign-off and shown to the learner, assessor and IQA.",
     )

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from nvq_portfolio.errors import errors_to_form, errors_to_messages
 from people.access import Role
+from submissions.once import saved_once
 
 from . import selectors
 from .access import LEARNER_ONLY, enrolled_unit_for_user
@@ -57,6 +58,7 @@ def unit_judgements(request, enrolment_pk, unit_slug):
     )
 
 
+@saved_once
 def judge(request, enrolment_pk, unit_slug, key):
     enrolled_unit = enrolled_unit_for_user(request.user, enrolment_pk, unit_slug, change=True)
     row = selectors.unit_assessment(enrolled_unit).row(key)
@@ -110,6 +112,7 @@ def history(request, enrolment_pk, unit_slug):
 
 
 @require_POST
+@saved_once
 def sign_off(request, enrolment_pk, unit_slug):
     enrolled_unit = enrolled_unit_for_user(request.user, enrolment_pk, unit_slug, change=True)
     form = SignOffForm(request.POST)

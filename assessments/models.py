@@ -12,6 +12,7 @@ from django.db.models import Q
 
 from criteria.models import AssessmentCriterion, CriterionPart
 from evidence.models import EvidenceItem
+from nvq_portfolio.text import ACCOUNT, MESSAGE, NOTE, BoundedTextField
 from people.models import Enrolment, EnrolmentUnit
 
 
@@ -27,7 +28,7 @@ class Feedback(models.Model):
     item = models.ForeignKey(EvidenceItem, on_delete=models.PROTECT, related_name="feedback")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.COMMENT)
-    text = models.TextField()
+    text = BoundedTextField("message", max_length=MESSAGE)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -52,7 +53,7 @@ class Judgement(models.Model):
         CriterionPart, on_delete=models.PROTECT, related_name="judgements", null=True, blank=True
     )
     outcome = models.CharField(max_length=8, choices=Outcome.choices)
-    rationale = models.TextField()
+    rationale = BoundedTextField(max_length=ACCOUNT)
     methods = models.JSONField(default=list, help_text="AssessmentMethod values used.")
     evidence = models.ManyToManyField(
         EvidenceItem, through="JudgementEvidence", related_name="judgements"
@@ -116,7 +117,7 @@ class JudgementHistory(models.Model):
     judgement = models.ForeignKey(Judgement, on_delete=models.PROTECT, related_name="history")
     version = models.PositiveIntegerField()
     outcome = models.CharField(max_length=8, choices=Judgement.Outcome.choices)
-    rationale = models.TextField()
+    rationale = BoundedTextField(max_length=ACCOUNT)
     methods = models.JSONField(default=list)
     evidence = models.JSONField(default=list, help_text="Items relied on, with their VACSR check.")
     changed_by = models.ForeignKey(
@@ -155,7 +156,7 @@ class UnitSignOff(models.Model):
     reopened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
-    reopen_reason = models.TextField(blank=True)
+    reopen_reason = BoundedTextField("reason for reopening", max_length=NOTE, blank=True)
 
     class Meta:
         ordering = ["enrolled_unit", "-assessor_signed_at"]
@@ -188,7 +189,7 @@ class Target(models.Model):
         WITHDRAWN = "withdrawn", "Withdrawn"
 
     enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="targets")
-    description = models.TextField()
+    description = BoundedTextField(max_length=NOTE)
     criteria = models.ManyToManyField(AssessmentCriterion, blank=True, related_name="targets")
     parts = models.ManyToManyField(CriterionPart, blank=True, related_name="targets")
     due_date = models.DateField()

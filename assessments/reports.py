@@ -28,6 +28,7 @@ from evidence.models import (
     EvidenceMapping,
     EvidenceVersion,
 )
+from nvq_portfolio.text import NUL
 from people.models import EnrolmentUnit
 
 from .models import Feedback, Judgement, JudgementEvidence, UnitSignOff
@@ -48,6 +49,8 @@ class UnitNotOnEnrolment(LookupError):
 
 def unit_on_enrolment(enrolment, ref):
     """The enrolment's unit whose reference (A/601/2550) or slug is `ref`, else the error."""
+    if NUL in ref:  # no unit is named so, and the database would refuse to compare it
+        raise UnitNotOnEnrolment("A unit's name never contains a NUL character.")
     # A blank reference means "not yet known" on many units, so it must not match any.
     named = Q(unit__slug=ref) | Q(unit__reference=ref) & ~Q(unit__reference="")
     enrolled_unit = (

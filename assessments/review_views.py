@@ -8,7 +8,6 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from evidence import rules
@@ -18,10 +17,14 @@ from evidence.mapping import assessor_target_choices, target_from_key
 from evidence.models import EvidenceMapping
 from evidence.typed import typed_template
 from nvq_portfolio.errors import errors_to_messages
+from nvq_portfolio.redirects import redirect_back
+from nvq_portfolio.text import text_field
 from people.access import Role
+from submissions.once import saved_once
 
 from . import review as services
 from .access import ASSESSOR_ONLY
+from .models import Feedback
 
 THREAD_WRITERS = {Role.LEARNER, Role.ASSESSOR}
 Decision = EvidenceMapping.Decision
@@ -36,9 +39,10 @@ class MappingDecisionForm(forms.Form):
         ],
         widget=forms.RadioSelect,
     )
-    comment = forms.CharField(
+    comment = text_field(
+        EvidenceMapping,
+        "decision_comment",
         required=False,
-        max_length=5000,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Needed when you reject: say why, so the learner knows what to change.",
     )
@@ -57,18 +61,23 @@ class ReviewMappingForm(AssessorMappingForm):
 
 class SendBackForm(forms.Form):
     # Not required here: the service refuses a blank one with the words the assessor needs.
-    text = forms.CharField(
+    text = text_field(
+        Feedback,
+        "text",
         label="What is missing",
         required=False,
-        max_length=10_000,
         widget=forms.Textarea(attrs={"rows": 3, "required": True}),
         help_text="Say what the learner needs to add or change.",
     )
 
 
 class AcceptForm(forms.Form):
-    comment = forms.CharField(
-        label="Comment (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    comment = text_field(
+        Feedback,
+        "text",
+        label="Comment (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
@@ -118,6 +127,7 @@ def _review_page(request, item, *, decision_forms=None, send_back_form=None):
     return render(request, "assessments/review.html", context)
 
 
+@saved_once
 def review(request, pk):
     # Readers may look; only the assessor may post. Learners use their own item page.
     item = evidence_item_for_user(
@@ -188,17 +198,8 @@ def _add_mapping(request, item):
     return redirect("assessments:review", item.pk)
 
 
-def _next_or_item(request, item):
-    """Back where the message was written from, if that is on this site; else the item page."""
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return item.get_absolute_url()
-
-
 @require_POST
+@saved_once
 def feedback(request, pk):
     item = evidence_item_for_user(request.user, pk, change=True, roles=THREAD_WRITERS)
     try:
@@ -207,10 +208,12 @@ def feedback(request, pk):
         errors_to_messages(request, error)
     else:
         messages.success(request, "Message added to the feedback thread.")
-    return redirect(_next_or_item(request, item))
+    # Back where the message was written from: the item page or the review screen.
+    return redirect_back(request, item.get_absolute_url())
 
 
 @require_POST
+@saved_once
 def send_back(request, pk):
     item = evidence_item_for_user(request.user, pk, change=True, roles=ASSESSOR_ONLY)
     form = SendBackForm(request.POST)
@@ -229,6 +232,7 @@ def send_back(request, pk):
 
 
 @require_POST
+@saved_once
 def accept(request, pk):
     item = evidence_item_for_user(request.user, pk, change=True, roles=ASSESSOR_ONLY)
     try:

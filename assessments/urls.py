@@ -3,24 +3,24 @@ from django.urls import path
 from . import caseload_views, judgement_views, report_views, review_views
 
 app_name = "assessments"
-E = "enrolments/<int:enrolment_pk>"
+E = "enrolments/<id:enrolment_pk>"
 U = f"{E}/units/<slug:unit_slug>"
 urlpatterns = [
     # caseload, action plan and the assessor's own records
     path("caseload/", caseload_views.caseload, name="caseload"),
     path(f"{E}/targets/", caseload_views.targets, name="targets"),
-    path("targets/<int:pk>/close/", caseload_views.target_close, name="target_close"),
+    path("targets/<id:pk>/close/", caseload_views.target_close, name="target_close"),
     path(f"{E}/records/new/", caseload_views.record_create, name="record_create"),
     path(
-        "records/<int:pk>/acknowledge/",
+        "records/<id:pk>/acknowledge/",
         caseload_views.record_acknowledge,
         name="record_acknowledge",
     ),
     # reviewing evidence and the feedback thread
-    path("items/<int:pk>/review/", review_views.review, name="review"),
-    path("items/<int:pk>/feedback/", review_views.feedback, name="feedback"),
-    path("items/<int:pk>/send-back/", review_views.send_back, name="send_back"),
-    path("items/<int:pk>/accept/", review_views.accept, name="accept"),
+    path("items/<id:pk>/review/", review_views.review, name="review"),
+    path("items/<id:pk>/feedback/", review_views.feedback, name="feedback"),
+    path("items/<id:pk>/send-back/", review_views.send_back, name="send_back"),
+    path("items/<id:pk>/accept/", review_views.accept, name="accept"),
     # judgements and sign-off
     path(f"{U}/", judgement_views.unit_judgements, name="unit"),
     path(f"{U}/judge/<str:key>/", judgement_views.judge, name="judge"),

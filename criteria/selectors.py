@@ -41,7 +41,7 @@ def criteria_matching(query, *, limit=100):
     words = query.split()
     for word in words:
         condition = Q(text__icontains=word) | Q(parts__text__icontains=word)
-        if word.replace(".", "").isdigit() and "." in word:
+        if word.replace(".", "").isdecimal() and "." in word:  # not ², which int() refuses
             outcome, _, number = word.partition(".")
             if outcome and number:
                 condition |= Q(outcome__number=int(outcome), number=int(number))

@@ -1,5 +1,8 @@
+from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+
+from nvq_portfolio.text import NUL
 
 from . import selectors
 from .models import Qualification
@@ -34,6 +37,9 @@ def unit_detail(request, slug):
 
 def search(request):
     query = request.GET.get("q", "").strip()[:200]
+    if NUL in query:
+        messages.error(request, "Take the NUL character out of the search and try again.")
+        query = ""
     results = list(selectors.criteria_matching(query, limit=SEARCH_LIMIT + 1)) if query else []
     return render(
         request,

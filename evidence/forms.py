@@ -1,6 +1,8 @@
 from django import forms
 
-from .models import EvidenceItem
+from nvq_portfolio.text import TextFormField, text_field
+
+from .models import EvidenceItem, EvidenceMapping
 from .services import declaration_for
 
 
@@ -35,12 +37,12 @@ class TypedEvidenceForm(forms.Form):
         self.template = template
         for section in template.sections:
             widget = forms.Textarea(attrs={"rows": 4}) if section.long else forms.TextInput()
-            self.fields[section.key] = forms.CharField(
+            self.fields[section.key] = TextFormField(
                 label=section.label,
                 help_text=section.help,
                 required=section.required,
                 widget=widget,
-                max_length=20_000,
+                max_length=section.max_length,
             )
 
 
@@ -56,7 +58,7 @@ class SubmitForm(forms.Form):
 
 class AssessorMappingForm(forms.Form):
     target = forms.ChoiceField(label="Criterion or sub-part")
-    note = forms.CharField(label="How the item shows it", max_length=500, required=False)
+    note = text_field(EvidenceMapping, "note", label="How the item shows it")
 
     def __init__(self, *args, targets, **kwargs):
         super().__init__(*args, **kwargs)

@@ -7,6 +7,7 @@ from collections import Counter
 from django.core.exceptions import ValidationError
 
 from criteria.models import AssessmentCriterion, CriterionPart
+from nvq_portfolio.ids import parse_id
 
 from .models import EvidenceMapping
 from .services import criteria_open_to
@@ -70,8 +71,8 @@ def picker_groups(item):
 def targets_from_post(data):
     """Turn the picker's POST into [(criterion, part, note)]; unknown keys are refused."""
     keys = data.getlist("target")
-    criterion_ids = {int(k[1:]) for k in keys if k[:1] == "c" and k[1:].isdigit()}
-    part_ids = {int(k[1:]) for k in keys if k[:1] == "p" and k[1:].isdigit()}
+    criterion_ids = {parse_id(k[1:]) for k in keys if k[:1] == "c"} - {None}
+    part_ids = {parse_id(k[1:]) for k in keys if k[:1] == "p"} - {None}
     if len(criterion_ids) + len(part_ids) != len(set(keys)):
         raise ValidationError("The form sent a criterion the picker does not know. Try again.")
     criteria = AssessmentCriterion.objects.select_related("outcome").in_bulk(criterion_ids)
@@ -97,12 +98,13 @@ def assessor_target_choices(item):
 
 def target_from_key(key):
     """(criterion, part) for a picker key, or raise ValidationError."""
-    if key[:1] == "p" and key[1:].isdigit():
-        part = CriterionPart.objects.select_related("criterion__outcome").filter(pk=key[1:]).first()
+    pk = parse_id(key[1:])
+    if key[:1] == "p" and pk is not None:
+        part = CriterionPart.objects.select_related("criterion__outcome").filter(pk=pk).first()
         if part:
             return part.criterion, part
-    if key[:1] == "c" and key[1:].isdigit():
-        criterion = AssessmentCriterion.objects.select_related("outcome").filter(pk=key[1:]).first()
+    if key[:1] == "c" and pk is not None:
+        criterion = AssessmentCriterion.objects.select_related("outcome").filter(pk=pk).first()
         if criterion:
             return criterion, None
     raise ValidationError("Choose a criterion or sub-part from the list.")

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from criteria.models import AssessmentCriterion, CriterionPart
+from nvq_portfolio.text import MESSAGE, NOTE, SHORT, BoundedCharField, BoundedTextField
 from people.models import Enrolment
 
 
@@ -58,8 +59,8 @@ class EvidenceItem(models.Model):
     enrolment = models.ForeignKey(
         Enrolment, on_delete=models.PROTECT, related_name="evidence_items"
     )
-    title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    title = BoundedCharField(max_length=SHORT)
+    description = BoundedTextField(max_length=MESSAGE, blank=True)
     activity_date = models.DateField("date of the activity")
     evidence_type = models.CharField(max_length=32, choices=EvidenceType.choices)
     assessment_method = models.CharField(max_length=32, choices=AssessmentMethod.choices)
@@ -148,7 +149,7 @@ class EvidenceMapping(models.Model):
         null=True,
         blank=True,
     )
-    note = models.CharField("how the item shows it", max_length=500, blank=True)
+    note = BoundedCharField(max_length=500, blank=True)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -156,7 +157,7 @@ class EvidenceMapping(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # The assessor's review of this claim; a criterion can be met only on accepted mappings.
     decision = models.CharField(max_length=10, choices=Decision.choices, default=Decision.PENDING)
-    decision_comment = models.TextField(blank=True)
+    decision_comment = BoundedTextField("comment", max_length=NOTE, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -217,7 +218,7 @@ class EvidenceVersion(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
-    acknowledgement = models.TextField(blank=True)
+    acknowledgement = BoundedTextField(max_length=MESSAGE, blank=True)
 
     class Meta:
         ordering = ["item", "number"]

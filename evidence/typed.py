@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 
+from nvq_portfolio.text import ACCOUNT, SHORT, check_text
+
 from .models import AssessmentMethod, EvidenceType
 
 
@@ -18,6 +20,11 @@ class Section:
     help: str = ""
     long: bool = True
     required: bool = True
+
+    @property
+    def max_length(self):
+        """A one-line answer is a name or a date; a long one is an account in someone's words."""
+        return ACCOUNT if self.long else SHORT
 
 
 @dataclass(frozen=True)
@@ -200,6 +207,11 @@ def typed_content_validate(*, template_key, content, enrolment):
     cleaned, errors = {}, {}
     for section in template.sections:
         answer = str(content.get(section.key, "")).strip()
+        try:
+            check_text(answer, limit=section.max_length, noun=section.label.lower())
+        except ValidationError as error:
+            errors[section.key] = error.messages
+            continue
         if section.required and not answer:
             errors[section.key] = f"{section.label} is required."
         if answer:

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 
 from nvq_portfolio.errors import errors_to_form, errors_to_messages
 from people.access import Role, enrolment_for_user, enrolment_role
+from submissions.once import saved_once
 
 from . import rules, services
 from .access import (
@@ -27,6 +28,7 @@ from .mapping import assessor_target_choices, picker_groups, target_from_key, ta
 from .typed import TEMPLATES, typed_template
 
 
+@saved_once
 def item_create(request, enrolment_pk):
     enrolment = enrolment_for_user(request.user, enrolment_pk)
     if enrolment_role(request.user, enrolment) != Role.LEARNER:
@@ -188,6 +190,7 @@ def item_mappings(request, pk):
 
 
 @require_POST
+@saved_once
 def assessor_mapping_add(request, pk):
     item = evidence_item_for_user(request.user, pk, change=True, roles={Role.ASSESSOR})
     form = AssessorMappingForm(request.POST, targets=assessor_target_choices(item))
@@ -225,6 +228,7 @@ def mapping_remove(request, pk, mapping_pk):
 
 
 @require_POST
+@saved_once
 def item_submit(request, pk):
     item = evidence_item_for_user(request.user, pk, change=True, roles=OWNER)
     form = SubmitForm(request.POST, item=item)

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "assessments",
     "notifications",
     "quality",
+    "submissions",
 ]
 
 MIDDLEWARE = [
@@ -92,6 +93,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "people.context_processors.navigation",
             ],
+            # {% submission_token %} in every create form, without a {% load %} in each.
+            "builtins": ["submissions.templatetags.submissions"],
         },
     },
 ]

@@ -1,7 +1,11 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
 from . import views
+from .ids import IdConverter
+
+# Before the apps' URLs are read: they name every object by `<id:pk>`.
+register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("", views.home, name="home"),

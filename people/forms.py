@@ -5,6 +5,7 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.db.models import Q
 
 from criteria.models import Qualification
+from nvq_portfolio.ids import ModelMultipleChoiceField
 
 from . import selectors
 from .models import Enrolment, User
@@ -27,7 +28,7 @@ class PersonChoiceField(forms.ModelChoiceField):
         return f"{obj.display_name} ({obj.username})"
 
 
-class UnitChoiceField(forms.ModelMultipleChoiceField):
+class UnitChoiceField(ModelMultipleChoiceField):
     def label_from_instance(self, obj):
         return str(obj) if obj.criteria_complete else f"{obj} (criteria not yet loaded)"
 

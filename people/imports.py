@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models.functions import Lower
 
 from criteria.models import Qualification, Unit
+from nvq_portfolio.text import NUL
 
 from .models import User
 from .services import enrolment_create, person_create
@@ -194,6 +195,17 @@ def _records(file, result):
         return None
     if not text.strip():
         result.problems.append(Problem("The file is empty."))
+        return None
+    if NUL in text:
+        row = text[: text.index(NUL)].count("\n") + 1
+        result.problems.append(
+            Problem(
+                "This row holds a NUL character (an invisible one, often left by a program that "
+                "did not save the file as text), which cannot be imported. Take it out, or save "
+                "the file again as “CSV UTF-8”.",
+                row,
+            )
+        )
         return None
     try:
         table = list(csv.reader(io.StringIO(text, newline="")))

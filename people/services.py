@@ -7,13 +7,15 @@ from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
-from django.db.models import Q
+from django.db import router, transaction
+from django.db.models import ProtectedError, Q, RestrictedError
+from django.db.models.deletion import Collector
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.text import get_text_list
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -128,6 +130,8 @@ def enrolment_update(*, enrolment, units=None, **fields):
         setattr(enrolment, name, value)
     try:
         enrolment_validate(enrolment, units)
+        if units is not None:
+            _refuse_removing_assessed_units(enrolment, keep=units)
     except ValidationError:
         enrolment.refresh_from_db()  # so a screen showing it again shows what is stored
         raise
@@ -140,6 +144,31 @@ def enrolment_update(*, enrolment, units=None, **fields):
             EnrolmentUnit(enrolment=enrolment, unit_id=pk) for pk in wanted - current
         )
     return enrolment
+
+
+def _refuse_removing_assessed_units(enrolment, *, keep):
+    """Refuse to take off a unit that records rest on: judgements, a sign-off, an IQA sample.
+
+    The database protects those rows; asking it (without deleting anything) which units it
+    would refuse covers every such record, including any added later.
+    """
+    leaving = enrolment.enrolled_units.exclude(unit__in=keep).select_related("unit")
+    assessed = []
+    for enrolled_unit in leaving:
+        try:
+            Collector(using=router.db_for_write(EnrolmentUnit)).collect([enrolled_unit])
+        except (ProtectedError, RestrictedError):
+            assessed.append(str(enrolled_unit.unit))
+    if assessed:
+        it = "it" if len(assessed) == 1 else "them"
+        raise ValidationError(
+            {
+                "units": f"{get_text_list(assessed, 'and')} cannot be taken off this enrolment: "
+                f"the learner has been assessed on {it} (judgements, and perhaps a sign-off or "
+                f"an IQA sample, are on record), and those records stay. Tick {it} again to "
+                f"keep {it}."
+            }
+        )
 
 
 PERSON_FIELDS = {

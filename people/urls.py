@@ -6,12 +6,12 @@ app_name = "people"
 urlpatterns = [
     path("enrolments/", views.enrolment_list, name="enrolments"),
     path("enrolments/new/", views.enrolment_add, name="enrolment_add"),
-    path("enrolments/<int:pk>/", views.enrolment_detail, name="enrolment"),
-    path("enrolments/<int:pk>/edit/", views.enrolment_edit, name="enrolment_edit"),
+    path("enrolments/<id:pk>/", views.enrolment_detail, name="enrolment"),
+    path("enrolments/<id:pk>/edit/", views.enrolment_edit, name="enrolment_edit"),
     path("", views.people_list, name="people"),
     path("new/", views.person_add, name="person_add"),
-    path("<int:pk>/", views.person_edit, name="person_edit"),
-    path("<int:pk>/password-link/", views.person_password_link, name="person_password_link"),
+    path("<id:pk>/", views.person_edit, name="person_edit"),
+    path("<id:pk>/password-link/", views.person_password_link, name="person_password_link"),
     path("import/", views.import_enrolments, name="import_enrolments"),
     path("import/template.csv", views.import_template, name="import_template"),
 ]

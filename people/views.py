@@ -9,6 +9,8 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from submissions.once import saved_once
+
 from . import imports, selectors, services
 from .access import (
     enrolment_for_user,
@@ -54,6 +56,7 @@ def enrolment_detail(request, pk):
     )
 
 
+@saved_once
 def enrolment_add(request):
     require_centre_admin(request.user)
     # Step one picks the qualification, so step two can offer exactly its units.
@@ -111,6 +114,7 @@ def people_list(request):
     return render(request, "people/people_list.html", {"form": form, "page": page})
 
 
+@saved_once
 def person_add(request):
     require_centre_admin(request.user)
     form = PersonForm(request.POST or None)
@@ -176,6 +180,7 @@ def person_password_link(request, pk):
     return redirect("people:person_edit", person.pk)
 
 
+@saved_once
 def import_enrolments(request):
     require_centre_admin(request.user)
     form = EnrolmentImportForm(request.POST or None, request.FILES or None)

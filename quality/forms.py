@@ -8,10 +8,22 @@ from django.db.models import Q
 from django.utils import timezone
 
 from criteria.models import AssessmentCriterion, Qualification, Unit
+from nvq_portfolio.ids import ModelMultipleChoiceField
+from nvq_portfolio.text import TextFormField, text_field
 from people.models import Enrolment, EnrolmentUnit, User
 
-from .models import RiskRating, SampleEntry, StandardisationRecord
-from .services import REVIEW_DECLARATION
+from .models import (
+    AssessorRisk,
+    EqaGrant,
+    QualityAction,
+    RiskRating,
+    SampleEntry,
+    SampleReview,
+    SamplingPlan,
+    StandardisationRecord,
+    Verdict,
+)
+from .services import REASON_LENGTH, REVIEW_DECLARATION
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -19,8 +31,11 @@ DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%
 
 class PlanForm(forms.Form):
     qualification = forms.ModelChoiceField(queryset=Qualification.objects.none())
-    title = forms.CharField(
-        max_length=200, required=False, help_text="Leave blank for the qualification and dates."
+    title = text_field(
+        SamplingPlan,
+        "title",
+        required=False,
+        help_text="Leave blank for the qualification and dates.",
     )
     period_start = forms.DateField(label="Plan starts", widget=DATE_INPUT)
     period_end = forms.DateField(label="Plan ends", widget=DATE_INPUT)
@@ -38,10 +53,11 @@ class EntryForm(forms.Form):
     )
     stage = forms.ChoiceField(choices=SampleEntry.Stage.choices)
     planned_for = forms.DateField(label="Sample by", widget=DATE_INPUT)
-    reason = forms.CharField(
-        max_length=300, help_text="Why you are adding it, e.g. a concern raised at a meeting."
+    reason = TextFormField(
+        max_length=REASON_LENGTH,
+        help_text="Why you are adding it, e.g. a concern raised at a meeting.",
     )
-    criteria = forms.ModelMultipleChoiceField(
+    criteria = ModelMultipleChoiceField(
         queryset=AssessmentCriterion.objects.none(),
         required=False,
         label="Only these criteria",
@@ -91,11 +107,12 @@ class ReviewForm(forms.Form):
 
     ACTION_ROWS = 3
 
-    feedback = forms.CharField(
+    feedback = text_field(
+        SampleReview,
+        "feedback",
         label="Feedback to the assessor",
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
-        max_length=20_000,
     )
     declaration = forms.BooleanField(label=REVIEW_DECLARATION, required=False)
 
@@ -106,18 +123,20 @@ class ReviewForm(forms.Form):
             self.fields[f"verdict_{judgement.pk}"] = VerdictField(
                 label=f"Your verdict on {judgement.code}"
             )
-            self.fields[f"comment_{judgement.pk}"] = forms.CharField(
+            self.fields[f"comment_{judgement.pk}"] = text_field(
+                Verdict,
+                "comment",
                 label=f"Comment on {judgement.code}",
                 required=False,
-                max_length=5_000,
                 widget=forms.Textarea(attrs={"rows": 2}),
                 help_text="Needed when you disagree.",
             )
         for number in range(1, self.ACTION_ROWS + 1):
-            self.fields[f"action_{number}"] = forms.CharField(
+            self.fields[f"action_{number}"] = text_field(
+                QualityAction,
+                "description",
                 label=f"Action {number} for the assessor",
                 required=False,
-                max_length=2_000,
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
             self.fields[f"due_{number}"] = forms.DateField(
@@ -169,25 +188,30 @@ class ReviewForm(forms.Form):
 
 
 class RespondForm(forms.Form):
-    response = forms.CharField(
-        label="Your response", widget=forms.Textarea(attrs={"rows": 3}), max_length=10_000
+    response = text_field(
+        QualityAction,
+        "response",
+        label="Your response",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=True,
     )
 
 
 class CloseForm(forms.Form):
-    note = forms.CharField(
+    note = text_field(
+        QualityAction,
+        "closing_note",
         label="Closing note",
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
-        max_length=5_000,
     )
 
 
 class RiskForm(forms.Form):
     assessor = forms.ModelChoiceField(queryset=User.objects.none())
     rating = forms.ChoiceField(label="Risk rating", choices=RiskRating.choices)
-    reason = forms.CharField(
-        max_length=300, required=False, help_text="e.g. newly qualified; two years' clean samples."
+    reason = text_field(
+        AssessorRisk, "reason", help_text="e.g. newly qualified; two years' clean samples."
     )
 
     def __init__(self, *args, assessor_ids, **kwargs):
@@ -224,22 +248,27 @@ class MultipleFileField(forms.FileField):
 class StandardisationForm(forms.Form):
     kind = forms.ChoiceField(choices=StandardisationRecord.Kind.choices)
     held_on = forms.DateField(label="Date", widget=DATE_INPUT)
-    topic = forms.CharField(max_length=200)
+    topic = text_field(StandardisationRecord, "topic")
     qualification = forms.ModelChoiceField(queryset=Qualification.objects.all(), required=False)
-    attendees = forms.ModelMultipleChoiceField(
+    attendees = ModelMultipleChoiceField(
         queryset=User.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text="Assessors and IQAs who took part.",
     )
-    other_attendees = forms.CharField(
-        max_length=300, required=False, help_text="Anyone else, by name and role."
+    other_attendees = text_field(
+        StandardisationRecord, "other_attendees", help_text="Anyone else, by name and role."
     )
-    evidence_looked_at = forms.CharField(
+    evidence_looked_at = text_field(
+        StandardisationRecord,
+        "evidence_looked_at",
+        label="Evidence looked at",
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="e.g. Priya Shah's complaints log against 5.1 and 5.2.",
     )
-    outcomes = forms.CharField(
+    outcomes = text_field(
+        StandardisationRecord,
+        "outcomes",
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="What was agreed, and any change to how the criteria are judged.",
     )
@@ -265,13 +294,13 @@ class GrantForm(forms.Form):
         label="External quality assurer",
         queryset=User.objects.filter(is_external_verifier=True, is_active=True),
     )
-    purpose = forms.CharField(max_length=200, required=False, help_text="e.g. EQA visit.")
-    enrolments = forms.ModelMultipleChoiceField(
+    purpose = text_field(EqaGrant, "purpose", help_text="e.g. EQA visit.")
+    enrolments = ModelMultipleChoiceField(
         label="Learners in the sample",
         queryset=Enrolment.objects.select_related("learner", "qualification"),
         widget=forms.CheckboxSelectMultiple,
     )
-    units = forms.ModelMultipleChoiceField(
+    units = ModelMultipleChoiceField(
         label="Units in the sample",
         queryset=Unit.objects.filter(enrolled_units__isnull=False).distinct(),
         widget=forms.CheckboxSelectMultiple,

@@ -18,6 +18,14 @@ from django.urls import reverse
 
 from assessments.models import Judgement
 from criteria.models import AssessmentCriterion, Qualification, Unit
+from nvq_portfolio.text import (
+    ACCOUNT,
+    MESSAGE,
+    NOTE,
+    SHORT,
+    BoundedCharField,
+    BoundedTextField,
+)
 from people.models import Enrolment, EnrolmentUnit
 
 
@@ -73,7 +81,7 @@ class AssessorRisk(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="risk_ratings"
     )
     rating = models.CharField(max_length=10, choices=RiskRating.choices)
-    reason = models.CharField(max_length=300, blank=True)
+    reason = BoundedCharField(max_length=300, blank=True)
     set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     set_at = models.DateTimeField()
 
@@ -95,7 +103,7 @@ class SamplingPlan(models.Model):
     qualification = models.ForeignKey(
         Qualification, on_delete=models.PROTECT, related_name="sampling_plans"
     )
-    title = models.CharField(max_length=200)
+    title = BoundedCharField(max_length=SHORT)
     period_start = models.DateField()
     period_end = models.DateField()
     created_at = models.DateTimeField(auto_now_add=True)
@@ -166,7 +174,7 @@ class SampleReview(models.Model):
         related_name="sampled_reviews",
         help_text="Whose decisions were sampled.",
     )
-    feedback = models.TextField("feedback to the assessor")
+    feedback = BoundedTextField("feedback to the assessor", max_length=ACCOUNT)
     agreed = models.BooleanField(help_text="Whether the IQA agreed with every decision sampled.")
     declaration = models.TextField()
     signed_at = models.DateTimeField()
@@ -193,7 +201,7 @@ class Verdict(models.Model):
         max_length=8, choices=Judgement.Outcome.choices, help_text="The outcome as sampled."
     )
     agreed = models.BooleanField()
-    comment = models.TextField(blank=True)
+    comment = BoundedTextField(max_length=NOTE, blank=True)
 
     class Meta:
         ordering = ["review", "pk"]
@@ -219,12 +227,12 @@ class QualityAction(models.Model):
     assessor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="quality_actions"
     )
-    description = models.TextField()
+    description = BoundedTextField("action", max_length=NOTE)
     due_date = models.DateField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    response = models.TextField(blank=True)
+    response = BoundedTextField(max_length=MESSAGE, blank=True)
     responded_at = models.DateTimeField(null=True, blank=True)
-    closing_note = models.TextField(blank=True)
+    closing_note = BoundedTextField(max_length=NOTE, blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
@@ -246,16 +254,16 @@ class StandardisationRecord(models.Model):
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
     held_on = models.DateField("date")
-    topic = models.CharField(max_length=200)
+    topic = BoundedCharField(max_length=SHORT)
     qualification = models.ForeignKey(
         Qualification, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     attendees = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="+")
-    other_attendees = models.CharField(
+    other_attendees = BoundedCharField(
         "other attendees", max_length=300, blank=True, help_text="People without a login here."
     )
-    evidence_looked_at = models.TextField("evidence looked at")
-    outcomes = models.TextField()
+    evidence_looked_at = BoundedTextField("evidence looked at", max_length=MESSAGE)
+    outcomes = BoundedTextField(max_length=ACCOUNT)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -311,7 +319,7 @@ class EqaGrant(models.Model):
     covers_from = models.DateField(help_text="IQA plans, reviews and standardisation from.")
     covers_to = models.DateField(help_text="IQA plans, reviews and standardisation until.")
     expires_at = models.DateTimeField("access ends")
-    purpose = models.CharField(max_length=200, blank=True)
+    purpose = BoundedCharField(max_length=SHORT, blank=True)
     granted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST, require_safe
 from evidence.file_views import FILE_POLICY
 from nvq_portfolio.errors import errors_to_form, errors_to_messages
 from people.access import require_centre_admin
+from submissions.once import saved_once
 
 from . import access, services
 from .forms import GrantForm, StandardisationForm
@@ -36,6 +37,7 @@ def standardisation_list(request):
     )
 
 
+@saved_once
 def standardisation_create(request):
     if not (request.user.is_centre_admin or services.is_iqa(request.user)):
         raise Http404("Only IQAs and centre admins record standardisation.")
@@ -97,6 +99,7 @@ def grants(request):
     return render(request, "quality/grants.html", {"grants": rows})
 
 
+@saved_once
 def grant_create(request):
     require_centre_admin(request.user)
     form = GrantForm(request.POST or None)

@@ -16,6 +16,7 @@ from assessments.targets import REMIND_DAYS
 from evidence.uploads import safe_file_name, upload_check
 from notifications.models import Notification
 from notifications.services import notify
+from nvq_portfolio.text import check_text
 from people.models import Enrolment
 
 from . import sampling
@@ -36,6 +37,8 @@ REVIEW_DECLARATION = (
     "I confirm that I have sampled these assessment decisions myself, that the verdicts, "
     "feedback and actions recorded here are my own, and that I did not assess this learner."
 )
+# An IQA's reason for adding a unit to a plan, kept in the entry's list of reasons.
+REASON_LENGTH = 300
 ALREADY_REVIEWED = "This sample has already been reviewed and signed; a review is never changed."
 
 
@@ -117,6 +120,10 @@ def sample_entry_add(*, plan, enrolled_unit, by, stage, planned_for, reason, cri
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Say why this unit is in the sample; the plan shows it."})
+    try:
+        check_text(reason, limit=REASON_LENGTH, noun="reason")
+    except ValidationError as error:
+        raise ValidationError({"reason": error.messages}) from None
     outside = [c for c in criteria if c.outcome.unit_id != enrolled_unit.unit_id]
     if outside:
         raise ValidationError(
@@ -387,12 +394,7 @@ def sample_review_sign(
         digest="",
         covered={},
     )
-    try:
-        with transaction.atomic():
-            review.save()
-    except IntegrityError:
-        raise ValidationError(ALREADY_REVIEWED) from None
-    verdict_rows = Verdict.objects.bulk_create(
+    verdicts = [
         Verdict(
             review=review,
             judgement=judgement,
@@ -402,13 +404,26 @@ def sample_review_sign(
             comment=comment,
         )
         for judgement, agreed, comment in cleaned_verdicts
-    )
-    action_rows = [
-        QualityAction.objects.create(
+    ]
+    actions = [
+        QualityAction(
             review=review, assessor=enrolment.assessor, description=description, due_date=due
         )
         for description, due in cleaned_actions
     ]
+    # The digest comes once the rows it covers exist; the sample's one review is checked above.
+    review.full_clean(exclude=["digest", "covered"], validate_unique=False)
+    for row in [*verdicts, *actions]:
+        row.full_clean(exclude=["review", "judgement", "assessor"], validate_unique=False)
+    try:
+        with transaction.atomic():
+            review.save()
+    except IntegrityError:
+        raise ValidationError(ALREADY_REVIEWED) from None
+    verdict_rows = Verdict.objects.bulk_create(verdicts)
+    for action in actions:
+        action.save()
+    action_rows = actions
     review.covered = _review_manifest(review, verdict_rows, action_rows)
     review.digest = manifest_digest(review.covered)
     review.save(update_fields=["covered", "digest"])
@@ -464,6 +479,7 @@ def quality_action_respond(*, action, by, response):
     action.response = response
     action.responded_at = timezone.now()
     action.status = QualityAction.Status.RESPONDED
+    action.full_clean()
     action.save(update_fields=["response", "responded_at", "status"])
     notify(
         recipient=action.review.iqa,
@@ -487,6 +503,7 @@ def quality_action_close(*, action, by, note=""):
     action.closing_note = (note or "").strip()
     action.closed_by = by
     action.closed_at = timezone.now()
+    action.full_clean()
     action.save(update_fields=["status", "closing_note", "closed_by", "closed_at"])
     notify(
         recipient=action.assessor,

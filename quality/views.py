@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 from assessments.selectors import standing_sign_off, unit_assessment
 from nvq_portfolio.errors import errors_to_form, errors_to_messages
 from people.access import require_centre_admin
+from submissions.once import saved_once
 
 from . import access, reports, selectors, services
 from .forms import CloseForm, EntryForm, PlanForm, PolicyForm, RespondForm, ReviewForm, RiskForm
@@ -51,6 +52,7 @@ def home(request):
     )
 
 
+@saved_once
 def plan_create(request):
     if not services.is_iqa(request.user):
         raise Http404("Only an IQA makes sampling plans.")
@@ -84,6 +86,7 @@ def plan_detail(request, pk):
 
 
 @require_POST
+@saved_once
 def plan_accept(request, pk):
     plan = access.plan_for_user(request.user, pk, change=True)
     try:
@@ -98,6 +101,7 @@ def plan_accept(request, pk):
 
 
 @require_POST
+@saved_once
 def entry_add(request, pk):
     plan = access.plan_for_user(request.user, pk, change=True)
     form = EntryForm(request.POST, plan=plan)
@@ -126,6 +130,7 @@ def entry_drop(request, pk):
     return redirect(entry.plan)
 
 
+@saved_once
 def entry_review(request, pk):
     """The sample: what the assessor saw and decided, and the IQA's review form."""
     entry = access.entry_for_user(request.user, pk, change=request.method == "POST")
@@ -237,6 +242,7 @@ def plan_report(request, pk, kind):
     return response
 
 
+@saved_once
 def risk(request):
     """Assessors' risk ratings over time; IQAs and centre admins set them."""
     user = request.user
