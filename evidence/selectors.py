@@ -11,6 +11,7 @@ from functools import cached_property, partial
 
 from django.db.models import (
     Case,
+    CharField,
     Count,
     Exists,
     F,
@@ -275,6 +276,7 @@ def submitted_title(item="pk"):
     return Case(
         When(**{status: EvidenceItem.Status.DRAFT}, then=Subquery(last.values("title")[:1])),
         default=F("title" if item == "pk" else f"{item}__title"),
+        output_field=CharField(),
     )
 
 

@@ -20,8 +20,11 @@ from urllib.parse import urlencode, urljoin, urlsplit
 from django.db import transaction
 from django.test import Client
 from django.urls import Resolver404, resolve, reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from people.models import User
+
+from .factories import UserFactory
 
 # The access walk's list of addresses, and its portfolio and quality records (fixtures).
 from .test_access_walk import NOT_WALKED as DJANGOS_OWN
@@ -49,9 +52,10 @@ TYPED_INTO = {"text", "search", "email", "textarea"}
 EXTRA_PARAMETERS = ["page", "plan", "unit", "template", "kind", "learner", "download", "next"]
 # Fields of the forms no page shows in this data, for posting to their addresses anyway.
 FORMLESS_FIELDS = ["text", "comment", "reason", "note", "response", "declaration", "status"]
-# Signed in, the walk keeps off Django's own pages (the admin, signing out) and static files;
-# signed out, it starts at the sign-in page and takes in the password-reset pages.
-NOT_WALKED = re.compile(r"^/(admin/|accounts/|static/|media/)")
+# Signed in, the walk keeps off Django's own pages (the admin, signing out) and static files,
+# but takes in the person's own two-factor pages; signed out, it starts at the sign-in page and
+# takes in the password-reset pages.
+NOT_WALKED = re.compile(r"^/(admin/|accounts/(?!two-factor/)|static/|media/)")
 NOT_WALKED_SIGNED_OUT = re.compile(r"^/(admin/|static/|media/)")
 # A PDF takes a second to make; its CSV twin goes through the same view. /healthz reads nothing.
 NOT_SENT = {"assessments:report_pdf", "healthz"}
@@ -205,6 +209,12 @@ def _clients():
         clients[username] = Client(raise_request_exception=True)
         if username != "anonymous":
             clients[username].force_login(User.objects.get(username=username))
+    # Someone with an authenticator, signed in with their password and owing the code: the
+    # only page open to them is the code page, which the walk then finds.
+    pending = UserFactory(username="pat")
+    TOTPDevice.objects.create(user=pending, name="Phone", confirmed=True)
+    clients["pat"] = Client(raise_request_exception=True)
+    clients["pat"].force_login(pending)
     return clients
 
 
@@ -217,6 +227,8 @@ def _queries_and_forms(clients, reached):
         start, skip = (
             ("/accounts/login/", NOT_WALKED_SIGNED_OUT) if signed_out else ("/", NOT_WALKED)
         )
+        if username == "pat":
+            start = reverse("two_factor_verify")
         for path, parser in walk(client, reached, start=start, skip=skip).items():
             targets = [(path, EXTRA_PARAMETERS)]
             for form in parser.forms:
