@@ -9,6 +9,7 @@ from . import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("session-check", views.session_check, name="session_check"),
     # New people start with no password; the reset link is how they choose their first one.
     path(
         "accounts/password_reset/",

@@ -1,6 +1,6 @@
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -32,3 +32,11 @@ def healthz(request):
     except DatabaseError:
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@require_GET
+@never_cache
+def session_check(request):
+    """A tiny answer to a signed-in person (sign-in is checked by the middleware): the
+    benchmark's floor, what every page costs before it does any work of its own."""
+    return HttpResponse("ok", content_type="text/plain; charset=utf-8")

@@ -153,6 +153,7 @@ WALK = [
     ("quality:grant_revoke", "post", lambda o: [o["grant"].pk], {**ADMIN_ONLY_PAGE, "frank": OK}),
     ("notifications:read", "post", lambda o: [o["notification"].pk], OWN_ONLY),
     ("healthz", "get", lambda o: [], {**EVERYONE, "anonymous": 200}),
+    ("session_check", "get", lambda o: [], EVERYONE),
 ]
 # Django's own views: the admin site and sign-in, password reset and password change.
 NOT_WALKED = {"login", "logout", "password_change", "password_change_done"} | {
