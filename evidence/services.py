@@ -11,6 +11,7 @@ from django.utils import timezone
 from criteria.models import AssessmentCriterion
 from notifications.models import Notification
 from notifications.services import notify
+from people.versions import changes_portfolio, of_enrolment, of_item, of_mapping
 
 from .models import EvidenceFile, EvidenceItem, EvidenceMapping, EvidenceVersion
 from .typed import typed_content_validate, typed_template
@@ -75,6 +76,7 @@ def criteria_open_to(enrolment):
 
 
 @transaction.atomic
+@changes_portfolio(of_enrolment)
 def evidence_item_create(
     *,
     enrolment,
@@ -112,6 +114,7 @@ def evidence_item_create(
 
 
 @transaction.atomic
+@changes_portfolio(of_item)
 def evidence_item_update(*, item, by, **fields):
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
@@ -131,6 +134,7 @@ def evidence_item_update(*, item, by, **fields):
 
 
 @transaction.atomic
+@changes_portfolio(of_item)
 def evidence_item_delete(*, item, by):
     """Delete a draft that was never submitted, with its files; submitted work is never lost."""
     _require_learner(item, by)
@@ -165,6 +169,7 @@ def _mapping_snapshot(item):
 
 
 @transaction.atomic
+@changes_portfolio(of_item)
 def evidence_submit(*, item, by, declaration):
     """Freeze the working copy as the next version, with the learner's declaration."""
     _require_learner(item, by)
@@ -210,6 +215,7 @@ def evidence_submit(*, item, by, declaration):
 
 
 @transaction.atomic
+@changes_portfolio(of_item)
 def evidence_revise(*, item, by):
     """Make a submitted item a draft again; its submitted versions stay as they were."""
     _require_learner(item, by)
@@ -252,6 +258,7 @@ def _mapping_target(item, *, criterion, part):
 
 
 @transaction.atomic
+@changes_portfolio(of_item)
 def evidence_mapping_add(*, item, by, criterion=None, part=None, note="", as_assessor=False):
     if as_assessor:
         if by.pk != item.enrolment.assessor_id:
@@ -278,6 +285,7 @@ def evidence_mapping_add(*, item, by, criterion=None, part=None, note="", as_ass
 
 
 @transaction.atomic
+@changes_portfolio(of_item)
 def evidence_mappings_set(*, item, by, targets):
     """Make the learner's own mappings of a draft exactly `targets`: [(criterion, part, note)].
 
@@ -322,6 +330,7 @@ def evidence_mappings_set(*, item, by, targets):
 
 
 @transaction.atomic
+@changes_portfolio(of_mapping)
 def evidence_mapping_remove(*, mapping, by):
     item = mapping.item
     if mapping.added_by_assessor:

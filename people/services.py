@@ -12,6 +12,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from .models import Enrolment, EnrolmentUnit, User
+from .versions import changes_portfolio, of_enrolment
 
 # The field each database rule is about. The constraints report on no field; naming one lets a
 # form show the message beside the control and an import name the column.
@@ -109,6 +110,7 @@ def enrolment_create(
 
 
 @transaction.atomic
+@changes_portfolio(of_enrolment)
 def enrolment_update(*, enrolment, units=None, **fields):
     """Change an enrolment's people, dates, status or units; unknown fields are refused."""
     allowed = {"assessor", "iqa", "start_date", "planned_end_date", "status"}

@@ -6,6 +6,7 @@ enrolled on the OCR Level 3 diploma with unit A/601/2550 from the `units` fixtur
 """
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 
 from criteria.models import Qualification, Unit
@@ -21,6 +22,8 @@ def _test_settings(settings, tmp_path):
     """Every test writes files under its own temporary MEDIA_ROOT and hashes passwords fast."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Cached pages are keyed by versions that a rolled-back test database may give out again.
+    cache.clear()
 
 
 @pytest.fixture
