@@ -16,19 +16,27 @@ PAGE_SIZE = 25
 def progress(request, enrolment_pk):
     enrolment = enrolment_for_user(request.user, enrolment_pk)
     role = enrolment_role(request.user, enrolment)
-    met_criterion_ids, met_part_ids = met_ids_for_enrolment(enrolment)
+    only_unit_ids = units_in_scope(request.user, role, enrolment.pk)
+
+    def units():
+        # Read only when the template's cached fragment (keyed by the portfolio's version)
+        # has to be rendered again.
+        met_criterion_ids, met_part_ids = met_ids_for_enrolment(enrolment)
+        return selectors.coverage_for_enrolment(
+            enrolment,
+            met_criterion_ids=met_criterion_ids,
+            met_part_ids=met_part_ids,
+            only_unit_ids=only_unit_ids,
+        )
+
     return render(
         request,
         "evidence/progress.html",
         {
             "enrolment": enrolment,
             "is_learner": role == Role.LEARNER,
-            "units": selectors.coverage_for_enrolment(
-                enrolment,
-                met_criterion_ids=met_criterion_ids,
-                met_part_ids=met_part_ids,
-                only_unit_ids=units_in_scope(request.user, role, enrolment.pk),
-            ),
+            "units": units,
+            "scope": "all" if only_unit_ids is None else sorted(only_unit_ids),
         },
     )
 
