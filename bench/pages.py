@@ -7,7 +7,10 @@ settings in the environment; prints one JSON document on standard output.
 
 import json
 import os
+import re
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -151,16 +154,23 @@ def coverage_pdf(username, unit_slug=None):
         learner__username=username
     )
     unit = Unit.objects.get(slug=unit_slug) if unit_slug else None
+    cpu = time.process_time()
     started = time.perf_counter()
     report = reports.coverage_report(enrolment=enrolment, unit=unit)
     gathered = time.perf_counter()
     pdf = reports.render_coverage_pdf(report)
     done = time.perf_counter()
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as out:
+        out.write(pdf)
+        out.flush()
+        info = subprocess.run(["pdfinfo", out.name], capture_output=True, text=True).stdout
+    pages = re.search(r"Pages:\s+(\d+)", info)
     return {
         "gather_seconds": round(gathered - started, 3),
         "render_seconds": round(done - gathered, 3),
         "seconds": round(done - started, 3),
-        "pages": pdf.count(b"/Type /Page\n") or pdf.count(b"/Type /Page"),
+        "cpu_seconds": round(time.process_time() - cpu, 3),
+        "pages": int(pages[1]) if pages else None,
         "bytes": len(pdf),
         "items": enrolment.evidence_items.count(),
     }
@@ -184,7 +194,14 @@ def database_size():
     return {"bytes": size, "counts": counts}
 
 
+def analyze():
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return {"analyzed": True}
+
+
 ACTIONS = {
+    "analyze": analyze,
     "prepare": prepare_large_portfolio,
     "measure": measure,
     "sessions": sessions,
