@@ -331,7 +331,7 @@ class Bench:
         upload_seconds = time.perf_counter() - started
         after = self.rss()
         try:
-            file_id = json.loads(answer)["files"][0]["file"]["id"]
+            file_id = json.loads(answer)["results"][0]["file"]["id"]
         except (ValueError, KeyError, IndexError, TypeError):
             raise SystemExit(
                 f"The upload was refused ({response.status}): {answer[:500]!r}"
