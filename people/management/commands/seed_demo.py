@@ -105,7 +105,7 @@ def _generated_learners(learners, rng):
             "username", flat=True
         )
     )
-    password = make_password(DEMO_PASSWORD)
+    password = make_password(DEMO_PASSWORD) if len(existing) < len(names) else ""
     missing = [
         User(
             username=username,
