@@ -2,6 +2,7 @@
 
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils.functional import SimpleLazyObject
 
 from assessments.selectors import met_ids_for_enrolment
 from people import selectors as people_selectors
@@ -35,7 +36,7 @@ def progress(request, enrolment_pk):
         {
             "enrolment": enrolment,
             "is_learner": role == Role.LEARNER,
-            "units": units,
+            "units": SimpleLazyObject(units),
             "scope": "all" if only_unit_ids is None else sorted(only_unit_ids),
         },
     )
