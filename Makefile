@@ -7,7 +7,7 @@ TEMPLATE_DIRS := templates $(wildcard */templates)
 # One test worker per core; each gets its own test database.
 PYTEST := $(BIN)/pytest -q -n auto
 
-.PHONY: run test test-e2e lint format venv system-deps e2e-deps serve demo-data clean
+.PHONY: run test test-e2e bench lint format venv system-deps e2e-deps bench-deps serve demo-data clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -87,6 +87,19 @@ e2e-deps: system-deps
 # The journey runs in order in one process: its stages share one live server and database.
 test-e2e: e2e-deps $(VENV)/.installed-e2e e2e/node_modules/.installed
 	$(BIN)/pytest -q -p no:xdist e2e --liveserver 127.0.0.1
+
+# The app at a real centre's size (1,000 learners x 40 items) on PostgreSQL behind gunicorn,
+# measured with wrk on loopback; writes bench/RESULTS.md. Not part of `make test`: it takes
+# about 20 minutes and needs PostgreSQL at 127.0.0.1:5432 (its own databases, dropped and made
+# again). BENCH_ARGS passes options, e.g. BENCH_ARGS=--reuse to keep an earlier run's seeding.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/nvq_portfolio_bench
+bench-deps: system-deps
+	@command -v wrk >/dev/null || { echo "Installing from Debian: wrk"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq wrk >/dev/null; }
+
+bench: venv bench-deps
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) timeout 2400 $(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm media staticfiles e2e/node_modules

@@ -6,10 +6,22 @@ The red/amber/green rule is written once, in `rag_status`; the caseload page exp
 """
 
 import datetime
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import F, OuterRef, Prefetch, Subquery
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.db.models import (
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.text import capfirst, get_text_list
 
@@ -17,6 +29,8 @@ from criteria.models import AssessmentCriterion, CriterionPart, Qualification
 from evidence.models import EvidenceItem, EvidenceMapping
 from evidence.services import criteria_open_to
 from people.models import Enrolment, EnrolmentUnit
+from people.selectors import name_matches
+from people.versions import CACHE_SECONDS
 
 from .models import Feedback, Judgement, Target
 
@@ -30,6 +44,11 @@ AMBER_WAIT_DAYS = 7
 DUE_SOON_DAYS = 7  # amber when an open target is due within this many days
 RED_IDLE_DAYS = 42  # red after this many days with no activity
 AMBER_IDLE_DAYS = 21
+
+# A page of learners and a page of the review queue: what an assessor acts on next. Filters
+# (status, qualification, name) find the rest, so a page never grows with the caseload.
+CASELOAD_PAGE_SIZE = 10
+WAITING_PAGE_SIZE = 10
 
 RED, AMBER, GREEN = "red", "amber", "green"
 RAG_LEVELS = [(RED, "Red"), (AMBER, "Amber"), (GREEN, "Green")]
@@ -142,7 +161,8 @@ class UnitProgress:
 class CaseloadRow:
     enrolment: Enrolment
     units: list[UnitProgress]
-    waiting: list[EvidenceItem]  # oldest first; each has days_waiting and waiting_text
+    waiting_count: int
+    oldest_waiting_text: str
     overdue_targets: int
     last_activity: datetime.datetime | None
     rag: Rag
@@ -150,14 +170,22 @@ class CaseloadRow:
 
 @dataclass
 class Caseload:
+    """One page of the caseload, the counts by status, and one page of the review queue."""
+
     rows: list[CaseloadRow] = field(default_factory=list)
     assesses_anyone: bool = False
+    page: object = None  # the Paginator page of learners
+    waiting_page: object = None  # the Paginator page of items waiting for review
+    counts: dict = field(default_factory=dict)  # {"red": 3, "amber": 10, "green": 40}
 
     @property
     def waiting(self):
-        """Items waiting for review across the rows shown, oldest first."""
-        items = [item for row in self.rows for item in row.waiting]
-        return sorted(items, key=lambda item: (item.waiting_from, item.pk))
+        """Items waiting for review on this page of the queue, oldest first."""
+        return list(self.waiting_page.object_list) if self.waiting_page else []
+
+    @property
+    def total(self):
+        return sum(self.counts.values())
 
 
 def caseload_qualifications(assessor):
@@ -166,31 +194,157 @@ def caseload_qualifications(assessor):
     return Qualification.objects.filter(pk__in=on_caseload.values("qualification"))
 
 
-def _latest(model, enrolment_path, field_name):
-    """The latest `field_name` of `model` rows on the outer enrolment, as a subquery."""
-    rows = model.objects.filter(
-        **{enrolment_path: OuterRef("pk"), f"{field_name}__isnull": False}
-    ).order_by(f"-{field_name}")
+def _latest(rows, field_name):
+    """The latest `field_name` of `rows` (already narrowed to the outer enrolment), as a
+    subquery that an index on the rows' (parent, field) answers with one probe."""
+    rows = rows.filter(**{f"{field_name}__isnull": False}).order_by(f"-{field_name}")
     return Subquery(rows.values(field_name)[:1])
 
 
-def _enrolments(assessor, qualification):
-    enrolments = (
-        Enrolment.objects.filter(assessor=assessor, status__in=ON_CASELOAD)
-        .select_related("learner", "qualification")
-        .prefetch_related(
-            Prefetch("enrolled_units", queryset=EnrolmentUnit.objects.select_related("unit"))
+def _waiting_items():
+    """Items waiting for the assessor's review. Their own records are left out: those are
+    accepted as they are written and wait only for the learner's acknowledgement."""
+    return EvidenceItem.objects.filter(
+        status__in=WAITING_FOR_REVIEW, is_assessor_record=False
+    ).annotate(waiting_from=Coalesce("submitted_at", "updated_at"))
+
+
+# Moments compared with GREATEST: a stand-in for "none" that SQLite and PostgreSQL agree on.
+NEVER = datetime.datetime(1900, 1, 1, tzinfo=datetime.UTC)
+
+
+@dataclass(frozen=True)
+class CaseloadFacts:
+    """What the red/amber/green rule reads of one learner: cached by portfolio version."""
+
+    oldest_waiting: datetime.datetime | None
+    waiting_count: int
+    last_activity: datetime.datetime | None
+    start_date: datetime.date
+    due_dates: tuple  # of open targets
+
+    def rag(self, today):
+        return rag_status(
+            today=today,
+            oldest_waiting_since=(
+                timezone.localdate(self.oldest_waiting) if self.oldest_waiting else None
+            ),
+            target_due_dates=self.due_dates,
+            last_activity=(
+                timezone.localdate(self.last_activity) if self.last_activity else self.start_date
+            ),
         )
-        .annotate(
-            last_item_change=_latest(EvidenceItem, "enrolment", "updated_at"),
-            last_submission=_latest(EvidenceItem, "enrolment", "submitted_at"),
-            last_feedback=_latest(Feedback, "item__enrolment", "created_at"),
-            last_judgement=_latest(Judgement, "enrolled_unit__enrolment", "judged_at"),
-        )
+
+
+def _facts(enrolment_ids):
+    """{enrolment id: CaseloadFacts} read from the records: two queries for any number."""
+    items = EvidenceItem.objects.filter(enrolment=OuterRef("pk"))
+    feedback = Feedback.objects.filter(
+        item__in=EvidenceItem.objects.filter(enrolment=OuterRef(OuterRef("pk")))
     )
-    if qualification is not None:
-        enrolments = enrolments.filter(qualification=qualification)
-    return list(enrolments)
+    judgements = Judgement.objects.filter(
+        enrolled_unit__in=EnrolmentUnit.objects.filter(enrolment=OuterRef(OuterRef("pk")))
+    )
+    waiting = _waiting_items().filter(enrolment=OuterRef("pk"))
+    counted = waiting.order_by().values("enrolment").annotate(n=Count("pk")).values("n")
+    latest = [
+        _latest(items, "updated_at"),
+        _latest(items, "submitted_at"),
+        _latest(feedback, "created_at"),
+        _latest(judgements, "judged_at"),
+    ]
+    rows = (
+        Enrolment.objects.filter(pk__in=enrolment_ids)
+        .annotate(
+            oldest_waiting=Subquery(waiting.order_by("waiting_from").values("waiting_from")[:1]),
+            waiting_count=Coalesce(Subquery(counted, output_field=IntegerField()), 0),
+            # GREATEST is NULL on SQLite when any part is: each part stands in NEVER for none.
+            last_activity=Greatest(*(Coalesce(moment, Value(NEVER)) for moment in latest)),
+        )
+        .order_by()
+        .values_list("pk", "oldest_waiting", "waiting_count", "last_activity", "start_date")
+    )
+    due_dates = defaultdict(list)
+    open_targets = Target.objects.filter(enrolment__in=enrolment_ids, status=Target.Status.OPEN)
+    for enrolment_id, due_date in open_targets.order_by().values_list("enrolment_id", "due_date"):
+        due_dates[enrolment_id].append(due_date)
+    return {
+        pk: CaseloadFacts(
+            oldest_waiting=oldest,
+            waiting_count=count,
+            last_activity=last if last and last > NEVER else None,
+            start_date=start,
+            due_dates=tuple(sorted(due_dates[pk])),
+        )
+        for pk, oldest, count, last, start in rows
+    }
+
+
+def caseload_facts(versions, today):
+    """{enrolment id: (CaseloadFacts, Rag)} for {enrolment id: portfolio version}, from the
+    cache where it holds them at that version and day, else read and cached: at most two
+    queries."""
+    keys = {f"caseload-facts:{pk}:v{version}:{today}": pk for pk, version in versions.items()}
+    found = cache.get_many(list(keys))
+    facts = {keys[key]: value for key, value in found.items()}
+    missing = [pk for pk in versions if pk not in facts]
+    if missing:
+        fresh = {pk: (value, value.rag(today)) for pk, value in _facts(missing).items()}
+        cache.set_many(
+            {f"caseload-facts:{pk}:v{versions[pk]}:{today}": value for pk, value in fresh.items()},
+            CACHE_SECONDS,
+        )
+        facts.update(fresh)
+    return facts
+
+
+def caseload_levels(assessor, versions, today):
+    """{enrolment id: "red", "amber" or "green"} for every learner in `versions`: one cache
+    read when no portfolio has changed since it was last worked out today."""
+    digest = hashlib.sha256(repr(sorted(versions.items())).encode()).hexdigest()
+    key = f"caseload-levels:{assessor.pk}:{today}:{digest}"
+    levels = cache.get(key)
+    if levels is None:
+        levels = {pk: rag.level for pk, (_, rag) in caseload_facts(versions, today).items()}
+        cache.set(key, levels, CACHE_SECONDS)
+    return levels
+
+
+def _unit_progress(enrolments):
+    """{enrolment id: [UnitProgress]} for these few enrolments: four queries."""
+    by_id = {enrolment.pk: enrolment for enrolment in enrolments}
+    enrolled_units = EnrolmentUnit.objects.filter(enrolment__in=list(by_id)).select_related("unit")
+    units_of = defaultdict(list)
+    for enrolled_unit in enrolled_units:
+        units_of[enrolled_unit.enrolment_id].append(enrolled_unit)
+    criteria = _criteria_by_unit({eu.unit_id for eus in units_of.values() for eu in eus})
+    evidenced = _ids_by_enrolment(
+        EvidenceMapping.objects.filter(item__enrolment__in=list(by_id))
+        .order_by()
+        .values_list("item__enrolment_id", "criterion_id", "part_id")
+        .distinct()
+    )
+    met = _ids_by_enrolment(
+        Judgement.objects.filter(
+            enrolled_unit__enrolment__in=list(by_id), outcome=Judgement.Outcome.MET
+        )
+        .order_by()
+        .values_list("enrolled_unit__enrolment_id", "criterion_id", "part_id")
+    )
+    progress = {}
+    for enrolment_id in by_id:
+        progress[enrolment_id] = []
+        for enrolled_unit in units_of[enrolment_id]:
+            unit_criteria = criteria.get(enrolled_unit.unit_id, {})
+            progress[enrolment_id].append(
+                UnitProgress(
+                    unit=enrolled_unit.unit,
+                    total=len(unit_criteria),
+                    with_evidence=_count_evidenced(unit_criteria, *evidenced[enrolment_id]),
+                    met=_count_met(unit_criteria, *met[enrolment_id]),
+                )
+            )
+    return progress
 
 
 def _criteria_by_unit(unit_ids):
@@ -236,112 +390,84 @@ def _count_met(criteria, criterion_ids, part_ids):
     return sum(criterion in criterion_ids for criterion in criteria)
 
 
-def _waiting_items(enrolments_by_id, today):
-    """Items waiting for review on these enrolments, oldest first: one query.
+def _with_waiting_words(item, today):
+    item.waiting_since = timezone.localdate(item.waiting_from)
+    item.days_waiting = (today - item.waiting_since).days
+    item.waiting_text = waiting_text(item.days_waiting)
+    return item
 
-    The assessor's own records are left out: they are accepted as they are written, and wait
-    only for the learner's acknowledgement, not for review.
+
+def caseload_for(
+    assessor, *, qualification=None, status="", query="", page=1, waiting_page=1, today=None
+):
+    """One page of the learners `assessor` assesses, with progress, waiting items, targets
+    and status; the counts by status; and one page of the items waiting for review.
+
+    The same number of queries whatever the size of the caseload. Each learner's status is
+    worked out from facts cached by their portfolio's version (read again only for learners
+    whose portfolio changed), then the rule is applied to every learner to count and page by
+    it. `status` narrows the rows to one level, `qualification` to one qualification and
+    `query` to learners whose names match; the review queue follows the same filters.
     """
-    items = (
-        EvidenceItem.objects.filter(
-            enrolment__in=list(enrolments_by_id),
-            status__in=WAITING_FOR_REVIEW,
-            is_assessor_record=False,
-        )
-        .only("pk", "title", "status", "submitted_at", "updated_at", "enrolment_id")
-        .order_by(F("submitted_at").asc(nulls_last=True), "pk")
+    today = today or timezone.localdate()
+    enrolments = Enrolment.objects.filter(assessor=assessor, status__in=ON_CASELOAD)
+    if qualification is not None:
+        enrolments = enrolments.filter(qualification=qualification)
+    if query:
+        enrolments = enrolments.filter(name_matches("learner__", query))
+    versions = dict(enrolments.values_list("pk", "portfolio_version"))  # in name order
+    levels = caseload_levels(assessor, versions, today)
+    counts = {level: 0 for level, _ in RAG_LEVELS}
+    for level in levels.values():
+        counts[level] += 1
+    caseload = Caseload(counts=counts)
+    caseload.assesses_anyone = bool(versions) or (
+        Enrolment.objects.filter(assessor=assessor, status__in=ON_CASELOAD).exists()
     )
-    waiting = defaultdict(list)
-    for item in items:
-        item.enrolment = enrolments_by_id[item.enrolment_id]
-        item.waiting_from = item.submitted_at or item.updated_at
-        item.waiting_since = timezone.localdate(item.waiting_from)
-        item.days_waiting = (today - item.waiting_since).days
-        item.waiting_text = waiting_text(item.days_waiting)
-        waiting[item.enrolment_id].append(item)
-    return waiting
-
-
-def _last_activity(enrolment):
-    moments = [
-        enrolment.last_item_change,
-        enrolment.last_submission,
-        enrolment.last_feedback,
-        enrolment.last_judgement,
-    ]
-    return max((moment for moment in moments if moment is not None), default=None)
-
-
-def caseload_for(assessor, *, qualification=None, status=""):
-    """The learners `assessor` assesses, with progress, waiting items, targets and status.
-
-    Seven queries whatever the size of the caseload. `status` narrows the rows to one RAG
-    level; `qualification` to one qualification.
-    """
-    today = timezone.localdate()
-    enrolments = _enrolments(assessor, qualification)
-    caseload = Caseload(
-        assesses_anyone=bool(enrolments)
-        or Enrolment.objects.filter(assessor=assessor, status__in=ON_CASELOAD).exists()
+    chosen = [pk for pk in versions if not status or levels[pk] == status]
+    caseload.page = Paginator(chosen, CASELOAD_PAGE_SIZE).get_page(page)
+    shown = Enrolment.objects.filter(pk__in=list(caseload.page.object_list)).select_related(
+        "learner", "qualification"
     )
-    if not enrolments:
-        return caseload
-    by_id = {enrolment.pk: enrolment for enrolment in enrolments}
-    unit_ids = {eu.unit_id for enrolment in enrolments for eu in enrolment.enrolled_units.all()}
-    criteria = _criteria_by_unit(unit_ids)
-    evidenced = _ids_by_enrolment(
-        EvidenceMapping.objects.filter(item__enrolment__in=list(by_id))
-        .order_by()
-        .values_list("item__enrolment_id", "criterion_id", "part_id")
-        .distinct()
-    )
-    met = _ids_by_enrolment(
-        Judgement.objects.filter(
-            enrolled_unit__enrolment__in=list(by_id), outcome=Judgement.Outcome.MET
-        )
-        .order_by()
-        .values_list("enrolled_unit__enrolment_id", "criterion_id", "part_id")
-    )
-    waiting = _waiting_items(by_id, today)
-    due_dates = defaultdict(list)
-    open_targets = Target.objects.filter(enrolment__in=list(by_id), status=Target.Status.OPEN)
-    for enrolment_id, due_date in open_targets.order_by().values_list("enrolment_id", "due_date"):
-        due_dates[enrolment_id].append(due_date)
-
-    for enrolment in enrolments:
-        units = []
-        for enrolled_unit in enrolment.enrolled_units.all():
-            unit_criteria = criteria.get(enrolled_unit.unit_id, {})
-            units.append(
-                UnitProgress(
-                    unit=enrolled_unit.unit,
-                    total=len(unit_criteria),
-                    with_evidence=_count_evidenced(unit_criteria, *evidenced[enrolment.pk]),
-                    met=_count_met(unit_criteria, *met[enrolment.pk]),
-                )
-            )
-        last_activity = _last_activity(enrolment)
-        oldest = waiting[enrolment.pk][0] if waiting[enrolment.pk] else None
-        rag = rag_status(
-            today=today,
-            oldest_waiting_since=oldest.waiting_since if oldest else None,
-            target_due_dates=due_dates[enrolment.pk],
-            last_activity=(
-                timezone.localdate(last_activity) if last_activity else enrolment.start_date
-            ),
-        )
-        if status and rag.level != status:
-            continue
+    shown = sorted(shown, key=lambda enrolment: chosen.index(enrolment.pk))
+    progress = _unit_progress(shown)
+    facts = caseload_facts({e.pk: versions[e.pk] for e in shown}, today)
+    for enrolment in shown:
+        row_facts, rag = facts[enrolment.pk]
+        oldest = row_facts.oldest_waiting
         caseload.rows.append(
             CaseloadRow(
                 enrolment=enrolment,
-                units=units,
-                waiting=waiting[enrolment.pk],
-                overdue_targets=sum(due < today for due in due_dates[enrolment.pk]),
-                last_activity=last_activity,
+                units=progress[enrolment.pk],
+                waiting_count=row_facts.waiting_count,
+                oldest_waiting_text=(
+                    waiting_text((today - timezone.localdate(oldest)).days) if oldest else ""
+                ),
+                overdue_targets=sum(due < today for due in row_facts.due_dates),
+                last_activity=row_facts.last_activity,
                 rag=rag,
             )
         )
+
+    waiting = (
+        _waiting_items()
+        .filter(enrolment__in=chosen if status else enrolments.values("pk"))
+        .select_related("enrolment__learner")
+        .only(
+            "pk",
+            "title",
+            "status",
+            "submitted_at",
+            "updated_at",
+            "enrolment__learner__first_name",
+            "enrolment__learner__last_name",
+            "enrolment__learner__username",
+        )
+        .order_by(F("submitted_at").asc(nulls_last=True), "pk")
+    )
+    caseload.waiting_page = Paginator(waiting, WAITING_PAGE_SIZE).get_page(waiting_page)
+    for item in caseload.waiting_page.object_list:
+        _with_waiting_words(item, today)
     return caseload
 
 

@@ -29,6 +29,13 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class CaseloadFilterForm(forms.Form):
+    q = forms.CharField(
+        label="Learner",
+        required=False,
+        max_length=100,
+        help_text="Part of a name, username or email.",
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
     status = forms.ChoiceField(
         label="Status", required=False, choices=[("", "Any status"), *selectors.RAG_LEVELS]
     )
@@ -91,12 +98,20 @@ def _show_errors(forms_by_field, error):
 def caseload(request):
     form = CaseloadFilterForm(request.GET or None, assessor=request.user)
     filters = form.cleaned_data if form.is_valid() else {}
+    caseload = selectors.caseload_for(
+        request.user,
+        qualification=filters.get("qualification"),
+        status=filters.get("status", ""),
+        query=filters.get("q", "").strip(),
+        page=request.GET.get("page"),
+        waiting_page=request.GET.get("waiting_page"),
+    )
     return render(
         request,
         "assessments/caseload.html",
         {
             "form": form,
-            "caseload": selectors.caseload_for(request.user, **filters),
+            "caseload": caseload,
             "filtered": any(filters.values()),
             "rag_rules": selectors.RAG_RULES,
             "record_kinds": ASSESSOR_TEMPLATES.values(),

@@ -18,6 +18,7 @@ from evidence.models import AssessmentMethod, EvidenceItem, EvidenceMapping
 from notifications.models import Notification
 from notifications.services import notify
 from people.models import EnrolmentUnit
+from people.versions import changes_portfolio, of_enrolled_unit
 
 from .models import Judgement, JudgementEvidence, JudgementHistory, UnitSignOff
 
@@ -197,6 +198,7 @@ def _checks_only(snapshot):
 
 
 @transaction.atomic
+@changes_portfolio(of_enrolled_unit)
 def judgement_record(
     *, enrolled_unit, by, criterion, part=None, outcome, rationale, methods, evidence=()
 ):

@@ -19,6 +19,7 @@ from evidence.services import evidence_mapping_add, evidence_submit
 from evidence.typed import TEMPLATES, typed_content_validate
 from notifications.models import Notification
 from notifications.services import notify
+from people.versions import changes_portfolio, of_enrolment, of_item
 
 ASSESSOR_TEMPLATES = {key: t for key, t in TEMPLATES.items() if t.author == "assessor"}
 ACKNOWLEDGEMENT = "I have read this record and agree it is an accurate account."
@@ -26,6 +27,7 @@ MAX_COMMENT_LENGTH = 2000
 
 
 @transaction.atomic
+@changes_portfolio(of_enrolment)
 def assessor_record_create(*, enrolment, by, kind, title, activity_date, typed_content, targets):
     """Write the assessor's record of `kind` and map it, accepted, to `targets`.
 
@@ -81,6 +83,7 @@ def assessor_record_create(*, enrolment, by, kind, title, activity_date, typed_c
 
 
 @transaction.atomic
+@changes_portfolio(of_item)
 def assessor_record_acknowledge(*, item, by, comment=""):
     """The learner confirms the latest version of the assessor's record is an accurate
     account: once per version, and only them. Returns the version acknowledged."""

@@ -5,11 +5,13 @@ and centre admins. Each view reads: load, authorise, choose the unit, build, sen
 """
 
 from django.http import Http404, HttpResponse, HttpResponseNotFound
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
 from people.access import enrolment_for_user, enrolment_role, units_in_scope
+from people.versions import cached
 
 from . import reports
 
@@ -45,11 +47,27 @@ def _download(request, enrolment_pk, kind):
             return HttpResponseNotFound(str(error), content_type="text/plain; charset=utf-8")
         if only_unit_ids is not None and unit.pk not in only_unit_ids:
             raise Http404("No such unit.")
-    report = reports.coverage_report(enrolment=enrolment, unit=unit, only_unit_ids=only_unit_ids)
     render, content_type = RENDERERS[kind]
-    response = HttpResponse(render(report), content_type=content_type)
+
+    def build():
+        report = reports.coverage_report(
+            enrolment=enrolment, unit=unit, only_unit_ids=only_unit_ids
+        )
+        return render(report)
+
+    if kind == "csv":
+        # The matrix says only what the records say: cached by the portfolio's version.
+        scope = "all" if only_unit_ids is None else ",".join(map(str, sorted(only_unit_ids)))
+        key = f"matrix-csv:{enrolment.pk}:{unit.pk if unit else 'all'}:{scope}"
+        body = cached(key, build, version=enrolment.portfolio_version)
+    else:
+        body = build()  # its cover carries the time it was made
+    filename = reports.CoverageReport(
+        enrolment=enrolment, units=[], index=[], generated_at=timezone.now(), scope=unit
+    ).filename(kind)
+    response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=report.filename(kind)
+        as_attachment=True, filename=filename
     )
     response["X-Content-Type-Options"] = "nosniff"
     # Training centres share computers: keep learners' records out of the browser's cache.

@@ -164,6 +164,27 @@ class CriterionRow:
         methods = [METHOD_LABELS.get(method, method) for method in self.judgement.methods]
         return get_text_list(methods, "and").capitalize()  # the labels hold no proper names
 
+    @property
+    def evidence_groups(self):
+        """The evidence as the report lists it: references sharing a decision and VACSR check
+        go in one line ("E3, E7 and E9: Accepted; VACSR checked: ..."); the titles, dates
+        and files are in the evidence index. A comment on a decision keeps its item alone."""
+        groups = []
+        for use in self.evidence:
+            comment = ""
+            if use.mapping is not None and not use.via and use.mapping.decision_comment.strip():
+                by = use.mapping.decided_by
+                comment = use.mapping.decision_comment + (f", {by.display_name}" if by else "")
+            facts = (use.decision, use.vacsr_checked, comment)
+            if groups and groups[-1][1] == facts and not comment:
+                groups[-1][0].append(use.entry.ref)
+            else:
+                groups.append(([use.entry.ref], facts))
+        return [
+            {"refs": get_text_list(refs, "and"), "decision": d, "vacsr": v, "comment": c}
+            for refs, (d, v, c) in groups
+        ]
+
     def leaves(self):
         """What is left to judge: its parts not yet met, else the criterion itself."""
         unmet_parts = [part for part in self.parts if part.status != MET]

@@ -15,6 +15,7 @@ from evidence.models import EvidenceItem, EvidenceMapping
 from evidence.services import evidence_mapping_add
 from notifications.models import Notification
 from notifications.services import notify
+from people.versions import changes_portfolio, of_item, of_mapping
 
 from .models import Feedback
 
@@ -66,6 +67,7 @@ def review_url(item):
 
 
 @transaction.atomic
+@changes_portfolio(of_item)
 def review_start(*, item, by):
     """The assessor begins reviewing a submitted item; asking again while in review is a no-op."""
     _require_assessor(item, by)
@@ -76,6 +78,7 @@ def review_start(*, item, by):
 
 
 @transaction.atomic
+@changes_portfolio(of_mapping)
 def mapping_decide(*, mapping, by, decision, comment=""):
     """Accept or reject one mapping, or put it back to 'not yet reviewed' (pending).
 
@@ -113,6 +116,7 @@ def mapping_decide(*, mapping, by, decision, comment=""):
 
 
 @transaction.atomic
+@changes_portfolio(of_item)
 def mappings_decide(*, item, by, decisions):
     """Record several decisions at once, all or none: `decisions` is [(mapping, decision,
     comment)]. Unchanged ones are skipped, so who decided them, and when, stays as it was.
@@ -139,6 +143,7 @@ def mappings_decide(*, item, by, decisions):
 
 
 @transaction.atomic
+@changes_portfolio(of_item)
 def review_mapping_add(*, item, by, criterion=None, part=None, note="", accept=False):
     """The assessor maps the item to a criterion the learner missed, and may accept it at once."""
     _require_assessor(item, by)
@@ -154,6 +159,7 @@ def review_mapping_add(*, item, by, criterion=None, part=None, note="", accept=F
 
 
 @transaction.atomic
+@changes_portfolio(of_item)
 def feedback_add(*, item, by, text):
     """A message in the item's thread: the assessor's comment or the learner's reply.
 
@@ -182,6 +188,7 @@ def feedback_add(*, item, by, text):
 
 
 @transaction.atomic
+@changes_portfolio(of_item)
 def item_send_back(*, item, by, text):
     """Needs more work: the item goes back to the learner with what is missing, in words.
 
@@ -211,6 +218,7 @@ def item_send_back(*, item, by, text):
 
 
 @transaction.atomic
+@changes_portfolio(of_item)
 def item_accept(*, item, by, comment=""):
     """Accept the item once every mapping is decided and at least one is accepted."""
     _require_assessor(item, by)

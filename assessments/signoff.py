@@ -35,6 +35,7 @@ from django.utils.text import get_text_list
 from evidence.models import EvidenceFile, EvidenceMapping, EvidenceVersion
 from notifications.models import Notification
 from notifications.services import notify
+from people.versions import changes_portfolio, of_enrolled_unit, of_sign_off
 
 from .judgements import VACSR, lock_enrolled_unit, unit_url
 from .models import Judgement, UnitSignOff
@@ -387,6 +388,7 @@ def _evidence_still_accepted(assessment):
 
 
 @transaction.atomic
+@changes_portfolio(of_enrolled_unit)
 def unit_sign_off(*, enrolled_unit, by, declaration_confirmed):
     """The assessor's signature on a unit whose every criterion and part is met."""
     enrolled_unit = lock_enrolled_unit(enrolled_unit)
@@ -463,6 +465,7 @@ def _lock_sign_off(sign_off):
 
 
 @transaction.atomic
+@changes_portfolio(of_sign_off)
 def unit_countersign(*, sign_off, by, declaration_confirmed):
     """The learner's signature under the assessor's: once, and only on what was signed."""
     sign_off = _lock_sign_off(sign_off)
@@ -498,6 +501,7 @@ def unit_countersign(*, sign_off, by, declaration_confirmed):
 
 
 @transaction.atomic
+@changes_portfolio(of_sign_off)
 def unit_reopen(*, sign_off, by, reason):
     """End a standing sign-off with a recorded reason; the assessor's or the IQA's decision."""
     sign_off = _lock_sign_off(sign_off)

@@ -13,6 +13,7 @@ from evidence.services import criteria_open_to
 from notifications.models import Notification
 from notifications.services import notify
 from people.models import Enrolment
+from people.versions import changes_portfolio, of_enrolment, of_target
 
 from .caseload import due_text
 from .models import Target
@@ -44,6 +45,7 @@ def _outside_enrolment(enrolment, criteria, parts):
 
 
 @transaction.atomic
+@changes_portfolio(of_enrolment)
 def target_set(*, enrolment, by, description, due_date, criteria=(), parts=()):
     """Set the learner a target against some of their criteria or parts; tell the learner."""
     _require_assessor(enrolment, by, "set targets")
@@ -83,6 +85,7 @@ def target_set(*, enrolment, by, description, due_date, criteria=(), parts=()):
 
 
 @transaction.atomic
+@changes_portfolio(of_target)
 def target_close(*, target, by, status):
     """Mark an open target done or withdrawn: only the assessor closes targets."""
     target = Target.objects.select_for_update().get(pk=target.pk)

@@ -36,6 +36,13 @@ class EvidenceFilterForm(forms.Form):
         help_text="Words in the title, description or typed evidence.",
         widget=forms.TextInput(attrs={"type": "search"}),
     )
+    learner = forms.CharField(
+        label="Learner",
+        required=False,
+        max_length=100,
+        help_text="Part of a learner's name or username.",
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
     unit = UnitChoiceField(
         queryset=Unit.objects.none(),
         required=False,
@@ -96,6 +103,7 @@ class EvidenceFilterForm(forms.Form):
         cleaned = self.cleaned_data
         return {
             "query": cleaned.get("q", "").strip(),
+            "learner": cleaned.get("learner", "").strip(),
             "unit": cleaned.get("unit"),
             "criterion": cleaned.get("criterion", ""),
             "evidence_type": cleaned.get("evidence_type", ""),

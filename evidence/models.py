@@ -84,7 +84,17 @@ class EvidenceItem(models.Model):
 
     class Meta:
         ordering = ["-activity_date", "-pk"]
-        indexes = [models.Index(fields=["enrolment", "status"])]
+        indexes = [
+            models.Index(fields=["enrolment", "status"]),
+            # The evidence list, newest activity first, pages without sorting every item.
+            models.Index(fields=["-activity_date", "-id"], name="evidence_newest_first"),
+            # The caseload's review queue: items waiting for review, oldest submission first.
+            models.Index(
+                fields=["submitted_at", "id"],
+                name="evidence_waiting_for_review",
+                condition=Q(status__in=["submitted", "in_review"]),
+            ),
+        ]
 
     def __str__(self):
         return self.title

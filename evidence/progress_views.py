@@ -2,6 +2,7 @@
 
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils.functional import SimpleLazyObject
 
 from assessments.selectors import met_ids_for_enrolment
 from people import selectors as people_selectors
@@ -16,20 +17,28 @@ PAGE_SIZE = 25
 def progress(request, enrolment_pk):
     enrolment = enrolment_for_user(request.user, enrolment_pk)
     role = enrolment_role(request.user, enrolment)
-    met_criterion_ids, met_part_ids = met_ids_for_enrolment(enrolment)
+    only_unit_ids = units_in_scope(request.user, role, enrolment.pk)
+
+    def units():
+        # Read only when the template's cached fragment (keyed by the portfolio's version)
+        # has to be rendered again.
+        met_criterion_ids, met_part_ids = met_ids_for_enrolment(enrolment)
+        return selectors.coverage_for_enrolment(
+            enrolment,
+            met_criterion_ids=met_criterion_ids,
+            met_part_ids=met_part_ids,
+            only_unit_ids=only_unit_ids,
+            submitted_only=role == Role.EQA,
+        )
+
     return render(
         request,
         "evidence/progress.html",
         {
             "enrolment": enrolment,
             "is_learner": role == Role.LEARNER,
-            "units": selectors.coverage_for_enrolment(
-                enrolment,
-                met_criterion_ids=met_criterion_ids,
-                met_part_ids=met_part_ids,
-                only_unit_ids=units_in_scope(request.user, role, enrolment.pk),
-                submitted_only=role == Role.EQA,
-            ),
+            "units": SimpleLazyObject(units),
+            "scope": "all" if only_unit_ids is None else sorted(only_unit_ids),
         },
     )
 

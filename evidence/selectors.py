@@ -29,6 +29,7 @@ from django.utils.text import get_text_list
 from criteria.models import AssessmentCriterion, CriterionPart, LearningOutcome, Unit
 from people.access import enrolments_visible_to, eqa_condition
 from people.models import EnrolmentUnit
+from people.selectors import name_matches
 
 from .models import EvidenceFile, EvidenceItem, EvidenceMapping, EvidenceVersion
 from .typed import TEMPLATES
@@ -484,4 +485,6 @@ def evidence_items_for_list(user, filters=None):
         items = items.filter(activity_date__lte=filters["date_to"])
     for word in (filters.get("query") or "").split():
         items = items.filter(_text_matches(word))
+    if filters.get("learner"):
+        items = items.filter(name_matches("enrolment__learner__", filters["learner"]))
     return items.order_by("-activity_date", "-pk")

@@ -12,6 +12,7 @@ from django.utils import timezone
 from criteria.models import AssessmentCriterion
 from notifications.models import Notification
 from notifications.services import notify
+from people.versions import changes_portfolio, of_enrolment, of_item, of_mapping
 
 from . import rules
 from .models import EvidenceFile, EvidenceItem, EvidenceMapping, EvidenceVersion
@@ -72,6 +73,7 @@ def criteria_open_to(enrolment):
 
 
 @transaction.atomic
+@changes_portfolio(of_enrolment)
 def evidence_item_create(
     *,
     enrolment,
@@ -109,6 +111,7 @@ def evidence_item_create(
 
 
 @transaction.atomic
+@changes_portfolio(of_item)
 def evidence_item_update(*, item, by, **fields):
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
@@ -131,6 +134,7 @@ def evidence_item_update(*, item, by, **fields):
 
 
 @transaction.atomic
+@changes_portfolio(of_item)
 def evidence_item_delete(*, item, by):
     """Delete a draft that was never submitted, with its files; submitted work is never lost,
     and neither is a draft that a judgement or a feedback thread refers to."""
@@ -167,6 +171,7 @@ def _mapping_snapshot(item):
 
 
 @transaction.atomic
+@changes_portfolio(of_item)
 def evidence_submit(*, item, by, declaration):
     """Freeze the working copy as the next version, declared by its owner.
 
@@ -247,6 +252,7 @@ def _ask_for_acknowledgement(item, version, by):
 
 
 @transaction.atomic
+@changes_portfolio(of_item)
 def evidence_revise(*, item, by):
     """Make a submitted item its owner's draft again; its versions stay as they were.
 
@@ -286,6 +292,7 @@ def _mapping_target(item, *, criterion, part):
 
 
 @transaction.atomic
+@changes_portfolio(of_item)
 def evidence_mapping_add(*, item, by, criterion=None, part=None, note="", as_assessor=False):
     item = _locked(item)
     if not as_assessor:
@@ -319,6 +326,7 @@ def evidence_mapping_add(*, item, by, criterion=None, part=None, note="", as_ass
 
 
 @transaction.atomic
+@changes_portfolio(of_item)
 def evidence_mappings_set(*, item, by, targets):
     """Make the learner's own mappings of a draft exactly `targets`: [(criterion, part, note)].
 
@@ -358,6 +366,7 @@ def evidence_mappings_set(*, item, by, targets):
 
 
 @transaction.atomic
+@changes_portfolio(of_mapping)
 def evidence_mapping_remove(*, mapping, by):
     item = _locked(mapping.item)
     mapping = EvidenceMapping.objects.select_related("criterion__outcome", "part").get(

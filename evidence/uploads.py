@@ -17,6 +17,8 @@ from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
+from people.versions import changes_portfolio, of_file, of_item
+
 from . import rules
 from .models import EvidenceFile, EvidenceItem
 from .sniffing import sniff
@@ -173,6 +175,7 @@ def upload_check(upload):
     return CheckedUpload(original_name, size, sha256, sniffed.file_type.content_type)
 
 
+@changes_portfolio(of_item)
 def evidence_file_add(*, item, upload, by):
     """Check, hash and store one uploaded file; return (file, earlier copy or None).
 
@@ -211,6 +214,7 @@ def evidence_file_add(*, item, upload, by):
 
 
 @transaction.atomic
+@changes_portfolio(of_file)
 def evidence_file_remove(*, evidence_file, by):
     """Take a file out of an item's working copy.
 

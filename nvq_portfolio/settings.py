@@ -104,6 +104,21 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Costly fragments (a learner's matrix, a caseload row's status, a plan's reach) are cached
+# under keys holding their enrolments' versions, so what is cached is never stale. Redis is
+# shared by every worker; without it each worker keeps its own copy in memory.
+REDIS_URL = envstr("REDIS_URL")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
+    )
+}
+
 AUTH_USER_MODEL = "people.User"
 AUTHENTICATION_BACKENDS = [
     # django-axes first, so a locked-out person is refused before their password is checked.

@@ -10,6 +10,7 @@ register_converter(IdConverter, "id")
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("session-check", views.session_check, name="session_check"),
     # Password reset (rate-limited, lifting lockouts) and two-factor sign-in, then Django's own.
     path("accounts/", include("people.account_urls")),
     path("accounts/", include("django.contrib.auth.urls")),

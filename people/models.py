@@ -63,6 +63,8 @@ class Enrolment(models.Model):
     planned_end_date = models.DateField()
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Moved on by every service that changes the portfolio: keys its cached pages.
+    portfolio_version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["learner__last_name", "learner__first_name", "learner__username", "pk"]

@@ -1,6 +1,6 @@
 """Reads about people and enrolments, shaped for the pages that show them."""
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, Func, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -10,17 +10,29 @@ from criteria.models import Qualification
 from .access import enrolments_visible_to, eqa_condition
 from .models import Enrolment, EnrolmentUnit, User
 
+# The navigation counts unread notices up to this many and then says "99+": a busy assessor
+# has tens of thousands, and counting them all on every page cost more than the page.
+UNREAD_SHOWN = 99
+
 
 def navigation_facts(user):
-    """The roles `user` holds and how many notices they have not read: one query per page."""
+    """The roles `user` holds and how many notices they have not read (a number, or "99+"
+    past UNREAD_SHOWN): one query per page, each part answered from an index."""
+    # Reverse relation, so people need not import the notifications app.
+    unread = user.notifications.model.objects.filter(recipient=OuterRef("pk"), read_at__isnull=True)
     facts = (
         User.objects.filter(pk=user.pk)
         .annotate(
             learner=Exists(Enrolment.objects.filter(learner=OuterRef("pk"))),
             assessor=Exists(Enrolment.objects.filter(assessor=OuterRef("pk"))),
             iqa=Exists(Enrolment.objects.filter(iqa=OuterRef("pk"))),
-            # Reverse relation, so people need not import the notifications app.
-            unread=Count("notifications", filter=Q(notifications__read_at__isnull=True)),
+            # Counted only as far as one more than is shown: (recipient, read_at) answers it.
+            unread=Func(
+                Subquery(unread.order_by().values("pk")[: UNREAD_SHOWN + 1]),
+                function="SELECT COUNT(*) FROM",
+                template="(%(function)s (%(expressions)s) AS unread_shown)",
+                output_field=IntegerField(),
+            ),
         )
         .values("learner", "assessor", "iqa", "unread")
         .get()
@@ -30,7 +42,8 @@ def navigation_facts(user):
         roles.add("centre_admin")
     if user.is_external_verifier:
         roles.add("eqa")
-    return roles, facts["unread"]
+    unread_count = facts["unread"]
+    return roles, f"{UNREAD_SHOWN}+" if unread_count > UNREAD_SHOWN else unread_count
 
 
 def enrolments_for_list(user):
@@ -91,7 +104,7 @@ def centre_counts():
     return {"people": people, "enrolments": enrolments}
 
 
-def _name_matches(prefix, query):
+def name_matches(prefix, query):
     """A condition matching every word of `query` in a person's names, username or email."""
     condition = Q()
     for word in query.split():
@@ -114,7 +127,7 @@ def enrolments_matching(user, *, status="", qualification=None, assessor=None, q
     if assessor is not None:
         enrolments = enrolments.filter(assessor=assessor)
     if query:
-        enrolments = enrolments.filter(_name_matches("learner__", query))
+        enrolments = enrolments.filter(name_matches("learner__", query))
     return enrolments
 
 
@@ -157,7 +170,7 @@ def people_for_list(*, query=""):
         iqa_count=_enrolment_count("iqa"),
     )
     if query:
-        people = people.filter(_name_matches("", query))
+        people = people.filter(name_matches("", query))
     return people
 
 

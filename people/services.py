@@ -21,6 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .access import person_change_refusal, two_factor_required
 from .models import Enrolment, EnrolmentUnit, User
+from .versions import changes_portfolio, of_enrolment
 
 logger = logging.getLogger(__name__)
 
@@ -120,6 +121,7 @@ def enrolment_create(
 
 
 @transaction.atomic
+@changes_portfolio(of_enrolment)
 def enrolment_update(*, enrolment, units=None, **fields):
     """Change an enrolment's people, dates, status or units; unknown fields are refused."""
     allowed = {"assessor", "iqa", "start_date", "planned_end_date", "status"}

@@ -82,14 +82,20 @@ def plan_reach(plan):
     reach = {eu.pk: UnitFeatures(eu) for eu in enrolled_units}
     by_unit = {(f.enrolment.pk, f.unit.pk): f for f in reach.values()}
 
-    for enrolled_unit_id, methods in Judgement.objects.filter(
-        enrolled_unit_id__in=reach
-    ).values_list("enrolled_unit_id", "methods"):
+    # order_by() throughout: the models' default ordering would add its columns to the
+    # SELECT (and to DISTINCT below), which then de-duplicated nothing.
+    for enrolled_unit_id, methods in (
+        Judgement.objects.filter(enrolled_unit_id__in=reach)
+        .order_by()
+        .values_list("enrolled_unit_id", "methods")
+    ):
         reach[enrolled_unit_id].decisions += 1
         reach[enrolled_unit_id].methods.update(methods)
-    for enrolled_unit_id in UnitSignOff.objects.filter(
-        enrolled_unit_id__in=reach, reopened_at__isnull=True
-    ).values_list("enrolled_unit_id", flat=True):
+    for enrolled_unit_id in (
+        UnitSignOff.objects.filter(enrolled_unit_id__in=reach, reopened_at__isnull=True)
+        .order_by()
+        .values_list("enrolled_unit_id", flat=True)
+    ):
         reach[enrolled_unit_id].signed = True
     mappings = (
         EvidenceMapping.objects.filter(
@@ -97,6 +103,7 @@ def plan_reach(plan):
         )
         .exclude(decision=EvidenceMapping.Decision.REJECTED)
         .exclude(item__status="draft")
+        .order_by()
         .values_list(
             "item__enrolment_id",
             "criterion__outcome__unit_id",

@@ -1,14 +1,18 @@
 """Reads for the quality pages, shaped so each costs the same queries for 2 learners as 200."""
 
+import hashlib
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, Subquery, Sum
 from django.utils import dateformat, timezone
 
 from assessments.models import UnitSignOff
 from assessments.selectors import method_labels
 from people.access import eqa_condition, eqa_grant_scopes
 from people.models import Enrolment, EnrolmentUnit, User
+from people.versions import CACHE_SECONDS
 
 from . import sampling
 from .access import eqa_entry_condition, reviews_visible_to
@@ -89,6 +93,152 @@ def plan_page(plan, user, *, today=None):
         coverage=sampling.coverage(reach, triples, policy=policy, ratings=ratings),
         suggestions=suggestions,
     )
+
+
+# The plan's screens show ten samples and ten suggestions at a time; the rest are a page away.
+PLAN_PAGE_SIZE = 10
+# Learners named in a gap or among those not yet sampled summatively; the rest are counted.
+NAMES_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class ShownSuggestion:
+    """A suggested sample as the plan page shows it: small enough to cache by the thousand."""
+
+    key: str
+    learner_name: str
+    unit_reference: str
+    stage_label: str
+    planned_for: object
+    reasons: tuple
+
+
+@dataclass
+class PlanSummary:
+    """What the plan page and the dashboard show of a plan's coverage and suggestion, built
+    over every learner in its reach and cached until one of their portfolios changes."""
+
+    coverage: sampling.Coverage  # its candidates kept only as counts and the first names
+    candidates_total: int
+    candidates_covered: int
+    candidates_not_covered: list  # the first NAMES_SHOWN names
+    gaps: list
+    suggestions: list  # of ShownSuggestion
+
+    @property
+    def candidates_more(self):
+        return self.candidates_total - self.candidates_covered - len(self.candidates_not_covered)
+
+
+def _summary_gaps(coverage):
+    """The coverage's gaps, with learners without a summative sample named up to NAMES_SHOWN."""
+    gaps = coverage.gaps
+    learner_gaps = [gap for gap in gaps if gap.endswith(" has no summative sample.")]
+    if len(learner_gaps) <= NAMES_SHOWN:
+        return gaps
+    names = [gap.removesuffix(" has no summative sample.") for gap in learner_gaps]
+    shown = ", ".join(names[:NAMES_SHOWN])
+    sentence = (
+        f"{len(names)} learners have no summative sample: {shown} and "
+        f"{len(names) - NAMES_SHOWN} more."
+    )
+    others = [gap for gap in gaps if gap not in learner_gaps]
+    first_learner_gap = gaps.index(learner_gaps[0])
+    return others[:first_learner_gap] + [sentence] + others[first_learner_gap:]
+
+
+def _plan_fingerprint(plan, user, triples, policy, today):
+    """What a plan's summary depends on, in one string: the portfolios of the learners in its
+    reach (their count and versions), its entries, the rates, the risk ratings and the day."""
+    reach = Enrolment.objects.filter(qualification=plan.qualification, iqa=plan.iqa).aggregate(
+        count=Count("pk"), versions=Sum("portfolio_version"), last=Max("pk")
+    )
+    ratings = AssessorRisk.objects.aggregate(count=Count("pk"), last=Max("pk"))
+    viewer = user.pk if user.is_external_verifier or plan.iqa_id == user.pk else "reader"
+    parts = (plan.pk, viewer, today, reach, sorted(triples), policy.pk, policy.updated_at, ratings)
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+def plan_summary(plan, user, *, today=None):
+    """The plan's coverage and suggested sample, summarised for its screens: a fixed number of
+    queries when cached, and cached until a learner's portfolio, the plan or the rates change.
+    """
+    today = today or timezone.localdate()
+    triples = sampling.plan_entries(plan)
+    if user.is_external_verifier:
+        keep = set(
+            plan.entries.filter(eqa_entry_condition(user)).values_list(
+                "enrolled_unit_id", flat=True
+            )
+        )
+        triples = [triple for triple in triples if triple[0] in keep]
+    policy = sampling.sampling_policy()
+    key = f"plan-summary:{_plan_fingerprint(plan, user, triples, policy, today)}"
+    summary = cache.get(key)
+    if summary is None:
+        summary = _plan_summary(plan, user, triples, policy, today)
+        cache.set(key, summary, CACHE_SECONDS)
+    return summary
+
+
+def _plan_summary(plan, user, triples, policy, today):
+    reach = sampling.plan_reach(plan)
+    if user.is_external_verifier:
+        # An EQA sees the coverage of what they were granted, not of the whole caseload.
+        keep = {pk for pk, _, _ in triples}
+        reach = {pk: features for pk, features in reach.items() if pk in keep}
+    ratings = sampling.current_ratings({f.assessor.pk for f in reach.values()})
+    coverage = sampling.coverage(reach, triples, policy=policy, ratings=ratings)
+    suggestions = []
+    if plan.iqa_id == user.pk:
+        suggestions = [
+            ShownSuggestion(
+                key=suggestion.key,
+                learner_name=suggestion.features.learner.display_name,
+                unit_reference=suggestion.enrolled_unit.unit.display_reference,
+                stage_label=suggestion.get_stage_display(),
+                planned_for=suggestion.planned_for,
+                reasons=tuple(suggestion.reasons),
+            )
+            for suggestion in sampling.suggest_sample(
+                plan, reach, triples, policy=policy, ratings=ratings, today=today
+            )
+        ]
+    not_covered = [tally.label for tally in coverage.candidates if not tally.covered]
+    gaps = _summary_gaps(coverage)
+    summary = PlanSummary(
+        coverage=coverage,
+        candidates_total=len(coverage.candidates),
+        candidates_covered=len(coverage.candidates) - len(not_covered),
+        candidates_not_covered=not_covered[:NAMES_SHOWN],
+        gaps=gaps,
+        suggestions=suggestions,
+    )
+    # Only counts of the learners are shown: the tallies of 1,000 learners are not kept.
+    coverage.candidates = []
+    return summary
+
+
+def entries_page(plan, user, page):
+    """One page of the plan's entries, with what the sample table shows of each."""
+    entries = (
+        plan.entries.select_related(
+            "enrolled_unit__unit",
+            "enrolled_unit__enrolment__learner",
+            "enrolled_unit__enrolment__assessor",
+            "review",
+        )
+        .prefetch_related("criteria__outcome")
+        .order_by(
+            "planned_for",
+            "enrolled_unit__enrolment__learner__last_name",
+            "enrolled_unit__enrolment__learner__first_name",
+            "pk",
+        )
+    )
+    if user.is_external_verifier:
+        entries = entries.filter(eqa_entry_condition(user))
+    return Paginator(entries, PLAN_PAGE_SIZE).get_page(page)
 
 
 def _reviewed(entry):

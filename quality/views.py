@@ -5,6 +5,7 @@ validate, act, render; the rules are in services.py.
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_cache_control
@@ -34,7 +35,7 @@ def home(request):
     if plans:
         wanted = request.GET.get("plan")
         chosen = next((p for p in plans if str(p.pk) == wanted), plans[0])
-    page = selectors.plan_page(chosen, user) if chosen else None
+    page = selectors.plan_summary(chosen, user) if chosen else None
     assessor_ids = selectors.assessors_of_iqa(user) if is_iqa or user.is_centre_admin else set()
     return render(
         request,
@@ -68,31 +69,40 @@ def plan_create(request):
     return render(request, "quality/plan_form.html", {"form": form})
 
 
+def _plan_context(request, plan, *, entry_form=None):
+    """The plan page: one page of its sample and of the suggestion, the coverage summarised;
+    the form to add a learner's unit (a list of every one) only when asked for."""
+    is_iqa = plan.viewer_role == access.IQA
+    summary = selectors.plan_summary(plan, request.user)
+    if is_iqa and entry_form is None and request.GET.get("add"):
+        entry_form = EntryForm(plan=plan)
+    return {
+        "plan": plan,
+        "page": summary,
+        "entries": selectors.entries_page(plan, request.user, request.GET.get("page")),
+        "suggestions": Paginator(summary.suggestions, selectors.PLAN_PAGE_SIZE).get_page(
+            request.GET.get("suggestions_page")
+        ),
+        "is_iqa": is_iqa,
+        "entry_form": entry_form,
+    }
+
+
 @require_safe
 def plan_detail(request, pk):
     plan = access.plan_for_user(request.user, pk)
-    page = selectors.plan_page(plan, request.user)
-    is_iqa = plan.viewer_role == access.IQA
-    return render(
-        request,
-        "quality/plan.html",
-        {
-            "plan": plan,
-            "page": page,
-            "is_iqa": is_iqa,
-            "entry_form": EntryForm(plan=plan) if is_iqa else None,
-        },
-    )
+    return render(request, "quality/plan.html", _plan_context(request, plan))
 
 
 @require_POST
 @saved_once
 def plan_accept(request, pk):
     plan = access.plan_for_user(request.user, pk, change=True)
+    keys = request.POST.getlist("accept")
+    if request.POST.get("every"):
+        keys = [suggestion.key for suggestion in services.plan_suggestion(plan)]
     try:
-        entries = services.suggested_sample_accept(
-            plan=plan, by=request.user, keys=request.POST.getlist("accept")
-        )
+        entries = services.suggested_sample_accept(plan=plan, by=request.user, keys=keys)
     except ValidationError as error:
         errors_to_messages(request, error)
     else:
@@ -113,8 +123,7 @@ def entry_add(request, pk):
         else:
             messages.success(request, "Added to the plan.")
             return redirect(plan)
-    page = selectors.plan_page(plan, request.user)
-    context = {"plan": plan, "page": page, "is_iqa": True, "entry_form": form}
+    context = _plan_context(request, plan, entry_form=form)
     return render(request, "quality/plan.html", context, status=400)
 
 

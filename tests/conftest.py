@@ -23,6 +23,7 @@ def _test_settings(settings, tmp_path):
     starts with an empty cache (rate-limit counters live there)."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Cached pages are keyed by versions that a rolled-back test database may give out again.
     cache.clear()
 
 

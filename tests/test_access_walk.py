@@ -163,6 +163,7 @@ WALK = [
     ("two_factor_verify", "get", lambda o: [], EVERYONE_ACTS),
     ("two_factor_recovery_codes", "post", lambda o: [], EVERYONE_ACTS),
     ("two_factor_disable", "post", lambda o: [], EVERYONE_ACTS),
+    ("session_check", "get", lambda o: [], EVERYONE),
 ]
 # Django's own views: the admin site and sign-in, password reset and password change.
 NOT_WALKED = {"login", "logout", "password_change", "password_change_done"} | {

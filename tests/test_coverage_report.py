@@ -560,6 +560,27 @@ class TestTheDownloads:
         assert 'This enrolment has no unit "no-such-unit"' in message
         assert "a-601-2550" in message
 
+    def test_the_cached_csv_follows_every_change_to_the_portfolio(
+        self, client, alice, alice_enrolment, unit
+    ):
+        from evidence.services import evidence_item_create, evidence_mappings_set
+
+        first = get(client, alice, "matrix_csv", alice_enrolment).content
+        assert get(client, alice, "matrix_csv", alice_enrolment).content == first  # cached
+        item = evidence_item_create(
+            enrolment=alice_enrolment,
+            by=alice,
+            title="Feedback from Finance",
+            activity_date=datetime.date(2026, 10, 1),
+            evidence_type="feedback_log",
+            assessment_method="work_product",
+            description="A survey.",
+        )
+        criterion = unit.outcomes.get(number=1).criteria.get(number=1)
+        evidence_mappings_set(item=item, by=alice, targets=[(criterion, None, "")])
+        evidence_submit(item=item, by=alice, declaration=True)
+        assert "Feedback from Finance" in get(client, alice, "matrix_csv", alice_enrolment).text
+
     def test_the_csv_downloads_with_its_own_name(self, client, erin, alice_enrolment, judged):
         response = get(client, erin, "matrix_csv", alice_enrolment, unit="a-601-2550")
         assert response.status_code == 200

@@ -330,6 +330,20 @@ def test_it_offers_a_link_that_clears_the_filters(client, alice, portfolio):
     assert f'<a href="{LIST_URL}">Clear filters</a>' in response.text
 
 
+def test_someone_who_sees_several_learners_filters_by_learner_name(
+    client, erin, portfolio, bobs_item
+):
+    client.force_login(erin)
+    response = client.get(LIST_URL, {"learner": "baker"})
+    assert titles(response) == {"Bob's monitoring record"}
+    assert 'for="id_learner"' in response.text
+
+
+def test_a_learner_is_offered_no_learner_filter(client, alice, portfolio):
+    client.force_login(alice)
+    assert 'for="id_learner"' not in client.get(LIST_URL).text
+
+
 def test_it_labels_every_filter(client, alice, alice_enrolment):
     client.force_login(alice)
     response = client.get(LIST_URL)

@@ -290,6 +290,7 @@ def _fill_portfolio(enrolment, unit, size):
 def test_it_costs_the_same_queries_for_200_items_as_for_2(
     client, alice, alice_enrolment, unit, outline, django_assert_num_queries
 ):
+    """Uncached (every count below follows a change) and cached, at two sizes."""
     client.force_login(alice)
 
     def count_for(size):
@@ -300,8 +301,73 @@ def test_it_costs_the_same_queries_for_200_items_as_for_2(
         assert response.text.count('visually-hidden">mapped, ') == size * 4
         return len(captured)
 
-    assert count_for(2) == count_for(200)
-    # session, user, navigation, enrolment, five for coverage (units, outcomes, criteria, parts,
-    # mappings), met judgements, targets panel
-    with django_assert_num_queries(11):
+    assert count_for(2) == count_for(200) == 11
+    # Rendered again at the same version: session, user, navigation, enrolment and targets
+    # panel; the units come from the cache. (Uncached, as above: five for coverage, namely
+    # units, outcomes, criteria, parts and mappings, and the met judgements.)
+    with django_assert_num_queries(5):
         client.get(progress_url(alice_enrolment))
+
+
+# The cached matrix ---------------------------------------------------------------------------
+
+
+def test_the_cached_matrix_changes_with_every_kind_of_record(
+    client, alice, carol, alice_enrolment, unit
+):
+    """The progress page's units are cached by the portfolio's version: each service that
+    changes evidence, files, mappings, review, judgements or sign-off moves it on, so the page
+    never shows a stale copy."""
+    from assessments.review import item_accept, mappings_decide
+    from assessments.signoff import unit_sign_off
+
+    from .evidence_factories import add_file
+    from .test_judgements import enrolled, evidence_for_everything, judge_all_met
+
+    client.force_login(alice)
+    url = progress_url(alice_enrolment)
+
+    def page_after(change):
+        before = client.get(url).text
+        version = alice_enrolment.portfolio_version
+        change()
+        alice_enrolment.refresh_from_db()
+        assert alice_enrolment.portfolio_version > version
+        after = client.get(url).text
+        return before, after
+
+    item = None
+
+    def new_item():
+        nonlocal item
+        item = add_evidence(alice_enrolment, "Team survey", unit, ["1.1"])
+
+    before, after = page_after(new_item)
+    assert "Team survey" not in before and "Team survey" in after
+
+    def remap():
+        evidence_mappings_set(item=item, by=alice, targets=[(*target(unit, "2.1"), "")])
+
+    before, after = page_after(remap)
+    assert before != after  # the tick moved from 1.1 to 2.1
+
+    before, after = page_after(lambda: add_file(item))
+    before, after = page_after(lambda: evidence_submit(item=item, by=alice, declaration=True))
+    assert "Submitted" in after and before != after
+
+    def accept():
+        mappings = list(item.mappings.all())
+        mappings_decide(item=item, by=carol, decisions=[(m, "accepted", "") for m in mappings])
+        item_accept(item=item, by=carol)
+
+    before, after = page_after(accept)
+    assert "Accepted" in after and before != after
+
+    enrolled_unit = enrolled(alice_enrolment, unit)
+    everything = evidence_for_everything(enrolled_unit)
+    before, after = page_after(lambda: judge_all_met(enrolled_unit, everything))
+    assert after.count("<td>Met</td>") > before.count("<td>Met</td>")
+
+    page_after(
+        lambda: unit_sign_off(enrolled_unit=enrolled_unit, by=carol, declaration_confirmed=True)
+    )

@@ -72,3 +72,15 @@ def test_the_home_page_costs_the_same_for_a_big_caseload(client, carol, qualific
         return len(captured)
 
     assert count_for(2) == count_for(40)
+
+
+def test_it_shows_the_first_ten_learners_and_links_to_the_rest(
+    client, carol, qualification, unit, django_assert_num_queries
+):
+    for _ in range(12):
+        EnrolmentFactory(assessor=carol, qualification=qualification, units=[unit])
+    client.force_login(carol)
+    response = client.get(reverse("home"))
+    assert len(response.context["caseload"].object_list) == 10
+    assert "The first 10 of 12 learners you assess" in response.text
+    assert reverse("assessments:caseload") in response.text

@@ -130,6 +130,19 @@ def test_the_navigation_counts_unread_notices(client, alice, bob):
     assert "Notifications (2 unread)" in client.get(reverse("home")).text
 
 
+def test_the_navigation_stops_counting_at_99_and_says_so(client, alice):
+    Notification.objects.bulk_create(
+        Notification(recipient=alice, kind="feedback", message=f"Notice {n}") for n in range(150)
+    )
+    client.force_login(alice)
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get(reverse("home")).text
+    assert "Notifications (99+ unread)" in page
+    # The count reads no more than 100 rows: a LIMIT inside the navigation's one query.
+    navigation = [q["sql"] for q in captured if "notifications_notification" in q["sql"]]
+    assert len(navigation) == 1 and "LIMIT 100" in navigation[0]
+
+
 def test_submitting_evidence_tells_the_assessor(
     alice, carol, alice_enrolment, django_capture_on_commit_callbacks
 ):

@@ -1,0 +1,215 @@
+"""The benchmark's side inside Django: the pages it measures, their query counts and sizes,
+signed-in sessions for wrk, the 100-item portfolio and the coverage PDF's time.
+
+Run by bench/run.py as `python bench/pages.py ACTION` with DATABASE_URL and the production
+settings in the environment; prints one JSON document on standard output.
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nvq_portfolio.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from assessments import reports  # noqa: E402
+from criteria.models import Qualification, Unit  # noqa: E402
+from evidence.models import EvidenceItem  # noqa: E402
+from people.bulk_demo import seed_bulk_portfolios  # noqa: E402
+from people.models import Enrolment, EnrolmentUnit, User  # noqa: E402
+from quality.models import SamplingPlan  # noqa: E402
+
+LARGE = "bench100"  # the learner whose one unit has 100 items
+L3_UNIT = "a-601-2550"
+
+
+def prepare_large_portfolio(items=100):
+    """A learner with `items` items on one unit, for the coverage PDF and the big matrix."""
+    if User.objects.filter(username=LARGE).exists():
+        return {"created": False}
+    assessor = User.objects.get(username="assessor")
+    iqa = User.objects.get(username="iqa")
+    learner = User.objects.create_user(
+        LARGE, password="portfolio-demo-2026", first_name="Bea", last_name="Hundred"
+    )
+    qualification = Qualification.objects.get(code="ocr-l3-nvq-diploma-business-admin")
+    unit = Unit.objects.get(slug=L3_UNIT)
+    enrolment = Enrolment.objects.create(
+        learner=learner,
+        qualification=qualification,
+        assessor=assessor,
+        iqa=iqa,
+        start_date="2026-09-07",
+        planned_end_date="2027-09-06",
+    )
+    enrolled_unit = EnrolmentUnit.objects.create(enrolment=enrolment, unit=unit)
+    seed_bulk_portfolios([enrolled_unit], items=items, seed=100)
+    return {"created": True}
+
+
+def _enrolment(username):
+    return Enrolment.objects.select_related("learner").get(learner__username=username)
+
+
+def pages():
+    """(name, username, path) of every page measured, the floor first."""
+    learner = _enrolment("learner3")
+    large = _enrolment(LARGE)
+    waiting = (
+        EvidenceItem.objects.filter(enrolment=learner, status=EvidenceItem.Status.SUBMITTED)
+        .order_by("pk")
+        .first()
+    )
+    plans = SamplingPlan.objects.filter(iqa__username="iqa").order_by("period_start")
+    empty_plan = next((plan for plan in plans if not plan.entries.exists()), plans.last())
+    busy_plan = next((plan for plan in plans if plan.entries.exists()), plans.first())
+    return [
+        ("floor: session check", "assessor", "/session-check"),
+        ("assessor caseload", "assessor", "/assessments/caseload/"),
+        ("IQA sampling plan (suggested sample)", "iqa", f"/quality/plans/{empty_plan.pk}/"),
+        ("IQA sampling plan (with samples)", "iqa", f"/quality/plans/{busy_plan.pk}/"),
+        ("IQA dashboard", "iqa", "/quality/"),
+        ("assessor home", "assessor", "/"),
+        ("IQA home", "iqa", "/"),
+        ("assessor evidence list", "assessor", "/evidence/"),
+        ("matrix CSV (40 items)", "learner3", f"/assessments/enrolments/{learner.pk}/matrix.csv"),
+        ("assessor review page", "assessor", f"/assessments/items/{waiting.pk}/review/"),
+        (
+            "assessor unit judgements",
+            "assessor",
+            f"/assessments/enrolments/{learner.pk}/units/{L3_UNIT}/",
+        ),
+        ("learner evidence list", "learner3", "/evidence/"),
+        (
+            "learner progress + matrix (100 items)",
+            LARGE,
+            f"/evidence/enrolments/{large.pk}/progress/",
+        ),
+        (
+            "learner progress + matrix (40 items)",
+            "learner3",
+            f"/evidence/enrolments/{learner.pk}/progress/",
+        ),
+        ("learner home", "learner3", "/"),
+        ("catalogue unit page", "learner3", f"/catalogue/units/{L3_UNIT}/"),
+        ("qualification list", "learner3", "/catalogue/"),
+        ("people list", "admin", "/people/"),
+        ("enrolment list", "admin", "/people/enrolments/"),
+    ]
+
+
+def measure():
+    """Query count and bytes of each page, asked twice (the second with warm caches)."""
+    results = []
+    clients = {}
+    for name, username, path in pages():
+        client = clients.get(username)
+        if client is None:
+            client = clients[username] = Client(HTTP_HOST="127.0.0.1")
+            client.force_login(User.objects.get(username=username))
+        client.get(path)  # the first request fills caches; the figures are of the second
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path)
+        body = b"".join(response) if response.streaming else response.content
+        results.append(
+            {
+                "name": name,
+                "user": username,
+                "path": path,
+                "status": response.status_code,
+                "queries": len(queries),
+                "bytes": len(body),
+            }
+        )
+    return {"pages": results, "learners": Enrolment.objects.count()}
+
+
+def sessions():
+    """A signed-in session cookie for each person the pages are measured as."""
+    cookies = {}
+    for _, username, _ in pages():
+        if username not in cookies:
+            client = Client(HTTP_HOST="127.0.0.1")
+            client.force_login(User.objects.get(username=username))
+            cookies[username] = client.cookies["sessionid"].value
+    return {"sessions": cookies}
+
+
+def coverage_pdf(username, unit_slug=None):
+    enrolment = Enrolment.objects.select_related("learner", "qualification", "assessor", "iqa").get(
+        learner__username=username
+    )
+    unit = Unit.objects.get(slug=unit_slug) if unit_slug else None
+    cpu = time.process_time()
+    started = time.perf_counter()
+    report = reports.coverage_report(enrolment=enrolment, unit=unit)
+    gathered = time.perf_counter()
+    pdf = reports.render_coverage_pdf(report)
+    done = time.perf_counter()
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as out:
+        out.write(pdf)
+        out.flush()
+        info = subprocess.run(["pdfinfo", out.name], capture_output=True, text=True).stdout
+    pages = re.search(r"Pages:\s+(\d+)", info)
+    return {
+        "gather_seconds": round(gathered - started, 3),
+        "render_seconds": round(done - gathered, 3),
+        "seconds": round(done - started, 3),
+        "cpu_seconds": round(time.process_time() - cpu, 3),
+        "pages": int(pages[1]) if pages else None,
+        "bytes": len(pdf),
+        "items": enrolment.evidence_items.count(),
+    }
+
+
+def upload_target():
+    """A draft item of learner3 to upload the big file to."""
+    enrolment = _enrolment("learner3")
+    item = enrolment.evidence_items.filter(status=EvidenceItem.Status.DRAFT).first()
+    return {"item": item.pk, "enrolment": enrolment.pk}
+
+
+def database_size():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_database_size(current_database())")
+        size = cursor.fetchone()[0]
+    counts = {
+        "learners": Enrolment.objects.count(),
+        "evidence items": EvidenceItem.objects.count(),
+    }
+    return {"bytes": size, "counts": counts}
+
+
+def analyze():
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return {"analyzed": True}
+
+
+ACTIONS = {
+    "analyze": analyze,
+    "prepare": prepare_large_portfolio,
+    "measure": measure,
+    "sessions": sessions,
+    "pdf-unit": lambda: coverage_pdf(LARGE, L3_UNIT),
+    "pdf-whole": lambda: coverage_pdf(LARGE),
+    "upload-target": upload_target,
+    "database-size": database_size,
+}
+
+if __name__ == "__main__":
+    print(json.dumps(ACTIONS[sys.argv[1]]()))
