@@ -57,8 +57,9 @@ FORMLESS_FIELDS = ["text", "comment", "reason", "note", "response", "declaration
 # takes in the password-reset pages.
 NOT_WALKED = re.compile(r"^/(admin/|accounts/(?!two-factor/)|static/|media/)")
 NOT_WALKED_SIGNED_OUT = re.compile(r"^/(admin/|static/|media/)")
-# A PDF takes a second to make; its CSV twin goes through the same view. /healthz reads nothing.
-NOT_SENT = {"assessments:report_pdf", "healthz"}
+# A PDF takes a second to make; its CSV twin goes through the same view. /healthz and
+# /session-check read nothing.
+NOT_SENT = {"assessments:report_pdf", "healthz", "session_check"}
 PEOPLE = ["alice", "carol", "erin", "frank", "gina", "anonymous"]
 PAGES_PER_VIEW = 3
 

@@ -241,7 +241,7 @@ CREATE_FORMS = [
         "assessments:judge",
     ),
     ("erin", lambda o: reverse("quality:plan_create"), "quality:plan_create"),
-    ("erin", lambda o: o["plan"].get_absolute_url(), "quality:entry_add"),
+    ("erin", lambda o: o["plan"].get_absolute_url() + "?add=1", "quality:entry_add"),
     ("erin", lambda o: reverse("quality:entry", args=[o["entry"].pk]), "quality:entry"),
     ("erin", lambda o: reverse("quality:risk"), "quality:risk"),
     ("erin", lambda o: reverse("quality:standardisation_create"), "quality:standardisation_create"),
