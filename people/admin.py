@@ -13,6 +13,10 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
+from django_otp.plugins.otp_static.admin import StaticDeviceAdmin
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .access import person_change_refusal, person_locked_fields
 from .models import Enrolment, EnrolmentUnit, User
@@ -184,3 +188,29 @@ class EnrolmentAdmin(admin.ModelAdmin):
     date_hierarchy = "start_date"
     readonly_fields = ("created_at",)
     inlines = (EnrolmentUnitInline,)
+
+
+class SuperusersOnly:
+    """A person's authenticators are theirs: in Django admin only a superuser may see or remove
+    them, whatever permissions a staff member holds, or a staff member could strip another
+    person's second factor before taking the account over."""
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+for _model, _admin in ((TOTPDevice, TOTPDeviceAdmin), (StaticDevice, StaticDeviceAdmin)):
+    admin.site.unregister(_model)
+    admin.site.register(_model, type(f"People{_admin.__name__}", (SuperusersOnly, _admin), {}))

@@ -1,7 +1,10 @@
 """Django admin for people, enrolments and the catalogue: for superusers, not centre admins."""
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import reverse
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from criteria.models import AssessmentCriterion, LearningOutcome, Qualification
 from people.models import Enrolment, User
@@ -190,3 +193,22 @@ def test_it_adds_a_user_with_the_centre_admin_flag(client, root):
     gina = User.objects.get(username="gina")
     assert gina.is_centre_admin
     assert not gina.has_usable_password()
+
+
+def test_it_keeps_peoples_authenticators_from_staff_who_are_not_superusers(client, root, alice):
+    device = TOTPDevice.objects.create(user=alice, name="Phone", confirmed=True)
+    StaticDevice.objects.create(user=alice, name="Recovery codes")
+    # Every permission there is, yet not a superuser.
+    staff = UserFactory(username="stella", is_staff=True)
+    staff.user_permissions.set(Permission.objects.all())
+    client.force_login(staff)
+    for path in (
+        "/admin/otp_totp/totpdevice/",
+        f"/admin/otp_totp/totpdevice/{device.pk}/delete/",
+        "/admin/otp_static/staticdevice/",
+    ):
+        assert client.get(path).status_code == 403, path
+    assert client.post(f"/admin/otp_totp/totpdevice/{device.pk}/delete/", {"post": "yes"})
+    assert TOTPDevice.objects.filter(pk=device.pk).exists()
+    client.force_login(root)
+    assert client.get("/admin/otp_totp/totpdevice/").status_code == 200
