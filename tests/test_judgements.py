@@ -7,10 +7,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from assessments.criterion_state import portfolio_states
 from assessments.judgements import VACSR, judgement_record
 from assessments.models import Judgement, JudgementHistory
 from assessments.review import mapping_decide, mappings_decide
-from assessments.selectors import met_ids_for_enrolment, unit_assessment
+from assessments.selectors import unit_assessment
 from criteria.models import AssessmentCriterion, CriterionPart
 from evidence import services as evidence_services
 from evidence.models import EvidenceMapping
@@ -291,8 +292,8 @@ class TestSelectors:
         self, client, alice, alice_enrolment, unit
     ):
         fully_met(alice_enrolment, unit)
-        criterion_ids, part_ids = met_ids_for_enrolment(alice_enrolment)
-        assert len(criterion_ids) == 26 and len(part_ids) == 3
+        [states] = portfolio_states(alice_enrolment).values()
+        assert [row.state for row in states.rows] == ["met"] * 29
 
         client.force_login(alice)
         response = client.get(reverse("evidence:progress", args=[alice_enrolment.pk]))
