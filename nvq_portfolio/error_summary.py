@@ -10,11 +10,13 @@ register = template.Library()
 
 
 def _forms_in(value):
-    if isinstance(value, forms.BaseForm):
+    # type(), not isinstance(): isinstance would build a lazy value (a cached page's data).
+    kind = type(value)
+    if issubclass(kind, forms.BaseForm):
         return [value]
-    if isinstance(value, BaseFormSet):
+    if issubclass(kind, BaseFormSet):
         return [value, *value.forms] if value.is_bound else []
-    if isinstance(value, list | tuple) and value and isinstance(value[0], forms.BaseForm):
+    if issubclass(kind, list | tuple) and value and issubclass(type(value[0]), forms.BaseForm):
         return list(value)
     return []
 
