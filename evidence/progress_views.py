@@ -33,6 +33,7 @@ def progress(request, enrolment_pk):
         {
             "enrolment": enrolment,
             "is_learner": role == Role.LEARNER,
+            "is_assessor": role == Role.ASSESSOR,
             "units": SimpleLazyObject(units),
             "scope": "all" if only_unit_ids is None else sorted(only_unit_ids),
         },

@@ -94,7 +94,7 @@ TEMPLATES = [
                 "people.context_processors.navigation",
             ],
             # {% submission_token %} in every create form, without a {% load %} in each.
-            "builtins": ["submissions.templatetags.submissions"],
+            "builtins": ["submissions.templatetags.submissions", "nvq_portfolio.error_summary"],
         },
     },
 ]

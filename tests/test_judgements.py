@@ -196,9 +196,17 @@ class TestRecording:
         judge(alice_unit, criterion(unit, "9.1"), outcome="not_yet")
         assert judge(alice_unit, part(unit, "9.1", "b"), outcome="not_yet").version == 2
 
-    def test_it_requires_a_rationale_and_a_method(self, alice_unit, unit):
+    def test_it_requires_a_rationale_and_a_method(self, alice_unit, unit, item):
+        # A method is needed once evidence is relied on, even for "not yet met".
         with pytest.raises(ValidationError) as refused:
-            judge(alice_unit, criterion(unit, "2.1"), outcome="not_yet", rationale=" ", methods=[])
+            judge(
+                alice_unit,
+                criterion(unit, "1.1"),
+                outcome="not_yet",
+                rationale=" ",
+                methods=[],
+                items=[item],
+            )
         assert refused.value.message_dict["rationale"] == ["Give the reasons for this judgement."]
         assert refused.value.message_dict["methods"] == [
             "Tick at least one assessment method you used."
