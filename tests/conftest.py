@@ -12,6 +12,7 @@ from django.core.management import call_command
 from criteria.models import Qualification, Unit
 
 from .factories import EnrolmentFactory, UserFactory
+from .object_storage import object_storage, s3_server  # noqa: F401 (fixtures)
 
 L3_QUALIFICATION = "ocr-l3-nvq-diploma-business-admin"
 L3_UNIT = "a-601-2550"
