@@ -13,7 +13,13 @@ from assessments.caseload import due_text
 from assessments.models import Judgement, UnitSignOff
 from assessments.signoff import manifest_digest, unit_reopen
 from assessments.targets import REMIND_DAYS
-from evidence.uploads import safe_file_name, upload_check
+from evidence.uploads import (
+    STORAGE_FAILURES,
+    STORE_FAILED,
+    delete_quietly,
+    safe_file_name,
+    upload_check,
+)
 from notifications.models import Notification
 from notifications.services import notify
 from nvq_portfolio.text import check_text
@@ -632,7 +638,10 @@ def standardisation_document_store(*, record, upload, by):
         content_type=checked.content_type,
         uploaded_by=by,
     )
-    document.file.save(checked.original_name, upload, save=False)
+    try:
+        document.file.save(checked.original_name, upload, save=False)
+    except STORAGE_FAILURES as error:
+        raise ValidationError(f"{checked.original_name}: {STORE_FAILED}") from error
     return document
 
 
@@ -681,7 +690,7 @@ def standardisation_record_create(
                 document.save()
     except BaseException:
         for document in stored:
-            document.file.storage.delete(document.file.name)
+            delete_quietly(document.file.storage, document.file.name)
         raise
     return record
 
