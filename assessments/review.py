@@ -245,7 +245,7 @@ def item_accept(*, item, by, comment=""):
     _set_status(item, EvidenceItem.Status.ACCEPTED)
     notify(
         recipient=item.enrolment.learner,
-        kind=Notification.Kind.FEEDBACK,
+        kind=Notification.Kind.ITEM_ACCEPTED,
         message=f"{by.display_name} accepted “{item.title}”",
         url=item.get_absolute_url(),
     )
