@@ -183,7 +183,8 @@ def feedback_add(*, item, by, text):
     feedback.save()
     if kind == Feedback.Kind.COMMENT:
         _start(item)
-    notify(recipient=recipient, kind=Notification.Kind.FEEDBACK, message=message, url=url)
+    notice = Notification.Kind.REPLY if kind == Feedback.Kind.REPLY else Notification.Kind.FEEDBACK
+    notify(recipient=recipient, kind=notice, message=message, url=url)
     return feedback
 
 

@@ -8,6 +8,7 @@ class Notification(models.Model):
     class Kind(models.TextChoices):
         ITEM_SUBMITTED = "item_submitted", "Evidence submitted"
         FEEDBACK = "feedback", "Feedback given"
+        REPLY = "reply", "Reply to feedback"
         ITEM_ACCEPTED = "item_accepted", "Evidence accepted"
         JUDGEMENT_CHANGED = "judgement_changed", "Judgement changed"
         ITEM_SENT_BACK = "item_sent_back", "Evidence sent back"
@@ -21,6 +22,8 @@ class Notification(models.Model):
         UNIT_REOPENED = "unit_reopened", "Unit reopened"
         SAMPLE_REVIEWED = "sample_reviewed", "IQA sample review"
         QUALITY_ACTION = "quality_action", "IQA action"
+        ACTION_ANSWERED = "action_answered", "IQA action answered"
+        ACTION_CLOSED = "action_closed", "IQA action closed"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

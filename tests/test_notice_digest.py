@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.records import assessor_record_acknowledge
-from assessments.review import item_accept, mapping_decide
+from assessments.review import feedback_add, item_accept, mapping_decide
 from assessments.signoff import unit_countersign, unit_reopen, unit_sign_off
 from assessments.targets import target_close, target_set
 from evidence.models import EvidenceMapping
@@ -34,6 +34,14 @@ def test_a_target_set_and_closed_are_named_so(alice, carol, alice_enrolment):
     )
     target_close(target=target, by=carol, status="done")
     assert kinds_of(alice) == ["Target closed", "Target set"]
+
+
+def test_a_learners_reply_is_named_so(alice, carol, alice_enrolment, unit):
+    item = add_evidence(alice_enrolment, "Complaints log", unit, ["3.2"], submit=True)
+    feedback_add(item=item, by=carol, text="Which team is this?")
+    feedback_add(item=item, by=alice, text="The finance team.")
+    assert kinds_of(alice) == ["Feedback given"]
+    assert kinds_of(carol)[0] == "Reply to feedback"
 
 
 def test_accepted_evidence_is_named_so(alice, carol, alice_enrolment, unit):
