@@ -37,7 +37,7 @@ LABELS = {
     NO_EVIDENCE: "No evidence yet",
     REJECTED: "Evidence not accepted",
     DRAFT_ONLY: "Draft evidence only",
-    SUBMITTED: "Submitted, waiting for the assessor's decision",
+    SUBMITTED: "Submitted, awaiting a decision",
     ACCEPTED: "Evidence accepted, not yet judged",
     NOT_YET_MET: "Not yet met",
     MET: "Met",
@@ -211,13 +211,9 @@ class UnitStates:
 
     @property
     def rejections(self):
-        """(code, MappingFact) for each turned-down mapping of a criterion still open."""
-        return [
-            (leaf.code, mapping)
-            for leaf in self.leaves()
-            if leaf.state in (REJECTED, DRAFT_ONLY, NOT_YET_MET, NO_EVIDENCE)
-            for mapping in leaf.rejections
-        ]
+        """(code, MappingFact) for each turned-down mapping of a criterion not yet met: the
+        learner hears of every decision against their work until the criterion is met."""
+        return [(leaf.code, mapping) for leaf in self.leaves() for mapping in leaf.rejections]
 
     @property
     def gap_sentences(self):

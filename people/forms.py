@@ -240,3 +240,17 @@ class TwoFactorSetupForm(forms.Form):
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}
         ),
     )
+
+
+class NoticeEmailForm(forms.Form):
+    """How a person hears of their notices by email."""
+
+    daily_digest = forms.TypedChoiceField(
+        label="Email me about notices",
+        choices=[
+            ("off", "As each one arrives"),
+            ("on", "Once a day: one email listing the day's notices"),
+        ],
+        coerce=lambda value: value == "on",
+        widget=forms.RadioSelect,
+    )

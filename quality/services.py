@@ -549,7 +549,7 @@ def quality_action_respond(*, action, by, response):
     action.save(update_fields=["response", "responded_at", "status"])
     notify(
         recipient=action.review.iqa,
-        kind=Notification.Kind.QUALITY_ACTION,
+        kind=Notification.Kind.ACTION_ANSWERED,
         message=f"{by.display_name} responded to the action: {action.description[:120]}",
         url=action.review.get_absolute_url(),
     )
@@ -573,7 +573,7 @@ def quality_action_close(*, action, by, note=""):
     action.save(update_fields=["status", "closing_note", "closed_by", "closed_at"])
     notify(
         recipient=action.assessor,
-        kind=Notification.Kind.QUALITY_ACTION,
+        kind=Notification.Kind.ACTION_CLOSED,
         message=f"{by.display_name} closed the action: {action.description[:120]}",
         url=action.review.get_absolute_url(),
     )

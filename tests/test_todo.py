@@ -4,11 +4,10 @@ counted in the navigation, each entry linking straight to where it is done."""
 import datetime
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from assessments.models import Target
 from assessments.records import assessor_record_create
 from assessments.review import item_send_back
 from assessments.signoff import unit_sign_off
@@ -17,7 +16,6 @@ from nvq_portfolio.todo import todo_for
 from people.models import Enrolment
 from quality.models import EqaGrant
 
-from .evidence_factories import EvidenceItemFactory, add_file
 from .factories import EnrolmentFactory, UserFactory
 from .quality_factories import judged_unit, make_entry, make_plan, sign_review
 from .test_assessor_records import OBSERVATION, code_target
@@ -147,9 +145,12 @@ def test_someone_with_nothing_waiting_is_told_so(client, db):
     assert "To do (0)</a>" in response.text
 
 
+HOME_QUERIES = 11  # session, user, navigation, to-do counts, two lists, the rest of the page
+
+
 @pytest.mark.parametrize("learners", [2, 20])
 def test_an_assessors_home_costs_the_same_for_any_caseload(
-    learners, client, carol, qualification, unit, django_assert_max_num_queries
+    learners, client, carol, qualification, unit, django_assert_num_queries
 ):
     for number in range(learners):
         enrolment = EnrolmentFactory(
@@ -158,8 +159,6 @@ def test_an_assessors_home_costs_the_same_for_any_caseload(
             qualification=qualification,
             units=[unit],
         )
-        item = EvidenceItemFactory(enrolment=enrolment, title=f"Log {number}")
-        add_file(item, "log.pdf")
         add_evidence(enrolment, "Complaints log", unit, ["3.2"], submit=True)
         target = target_set(
             enrolment=enrolment,
@@ -167,13 +166,13 @@ def test_an_assessors_home_costs_the_same_for_any_caseload(
             description="Bring the survey.",
             due_date=timezone.localdate(),
         )
-        target.due_date = timezone.localdate() - datetime.timedelta(days=2)
-        target.save()
+        Target.objects.filter(pk=target.pk).update(
+            due_date=timezone.localdate() - datetime.timedelta(days=2)
+        )
     client.force_login(carol)
-    with CaptureQueriesContext(connection) as captured:
+    with django_assert_num_queries(HOME_QUERIES):
         response = client.get(reverse("home"))
-    assert "Evidence waiting for your review" in response.text
+    assert f'Evidence waiting for your review <span class="badge text-bg-primary">{learners}' in (
+        response.text
+    )
     assert "Targets overdue" in response.text
-    with django_assert_max_num_queries(22):
-        client.get(reverse("home"))
-    assert len(captured) <= 22
