@@ -213,7 +213,7 @@ def target_reopen(request, pk):
     target = target_for_user(request.user, pk, change=True)
     if target.status == Target.Status.OPEN:
         return redirect("assessments:targets", target.enrolment_id)
-    form = TargetReopenForm(request.POST or None)
+    form = TargetReopenForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             reopen_target(target=target, by=request.user, reason=form.cleaned_data["reason"])
