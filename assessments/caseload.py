@@ -33,7 +33,7 @@ from people.selectors import name_matches
 from people.versions import CACHE_SECONDS
 
 from .criterion_state import states_for_enrolments
-from .models import Feedback, Judgement, Target
+from .models import Feedback, Judgement, Target, TargetReopening
 
 WAITING_FOR_REVIEW = (EvidenceItem.Status.SUBMITTED, EvidenceItem.Status.IN_REVIEW)
 # Learners on a break stay on the caseload (their evidence may still wait for review);
@@ -423,7 +423,8 @@ def _code_order(code):
 
 def targets_for_enrolment(enrolment):
     """The enrolment's targets, soonest due first, each with `codes` (the criteria and parts it
-    is against, in numeric order) and, while open, `due_text` and `is_overdue`: four queries."""
+    is against, in numeric order) and, while open, `due_text` and `is_overdue`; with each
+    reopening: five queries."""
     today = timezone.localdate()
     targets = list(
         Target.objects.filter(enrolment=enrolment)
@@ -431,6 +432,10 @@ def targets_for_enrolment(enrolment):
         .prefetch_related(
             Prefetch("criteria", queryset=AssessmentCriterion.objects.select_related("outcome")),
             Prefetch("parts", queryset=CriterionPart.objects.select_related("criterion__outcome")),
+            Prefetch(
+                "reopenings",
+                queryset=TargetReopening.objects.select_related("reopened_by", "was_closed_by"),
+            ),
         )
     )
     for target in targets:

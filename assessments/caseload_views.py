@@ -14,16 +14,18 @@ from criteria.models import Qualification
 from evidence.access import evidence_item_for_user
 from evidence.forms import TypedEvidenceForm
 from evidence.models import EvidenceItem
+from nvq_portfolio.errors import errors_to_form
 from nvq_portfolio.text import text_field
 from people.access import Role, enrolment_for_user, enrolment_role
 from submissions.once import saved_once
 
 from . import caseload as selectors
 from .access import target_for_user
-from .models import Target
+from .models import Target, TargetReopening
 from .records import ASSESSOR_TEMPLATES, assessor_record_acknowledge, assessor_record_create
 from .targets import target_close as close_target
-from .targets import target_set
+from .targets import target_reopen as reopen_target
+from .targets import target_set, target_url
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -158,9 +160,44 @@ def targets(request, enrolment_pk):
     )
 
 
-@require_POST
+CLOSING = {"done": "Mark the target done", "withdrawn": "Withdraw the target"}
+
+
+class TargetReopenForm(forms.Form):
+    reason = text_field(
+        TargetReopening,
+        "reason",
+        label="Why is the target reopened?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="Kept in the target's history and sent to the learner.",
+    )
+
+
 def target_close(request, pk):
+    """GET: what marking the target done or withdrawn will do; POST: do it."""
     target = target_for_user(request.user, pk, change=True)
+    if request.method != "POST":
+        status = request.GET.get("status", "")
+        if status not in CLOSING or target.status != Target.Status.OPEN:
+            return redirect("assessments:targets", target.enrolment_id)
+        return render(
+            request,
+            "confirm.html",
+            {
+                "heading": CLOSING[status],
+                "consequences": [
+                    f"“{target.description}” will be marked {status}, and "
+                    f"{target.enrolment.learner.display_name} will be told.",
+                    "It leaves the learner's open targets. You can reopen it later, with a "
+                    "reason, if it turns out not to be finished.",
+                ],
+                "action": request.path,
+                "hidden": {"status": status},
+                "button": CLOSING[status],
+                "cancel_url": target_url(target),
+            },
+        )
     try:
         target = close_target(target=target, by=request.user, status=request.POST.get("status"))
     except ValidationError as error:
@@ -169,6 +206,40 @@ def target_close(request, pk):
     else:
         messages.success(request, f"Target marked {target.get_status_display().lower()}.")
     return redirect("assessments:targets", target.enrolment_id)
+
+
+def target_reopen(request, pk):
+    """A target marked done or withdrawn, opened again with a reason."""
+    target = target_for_user(request.user, pk, change=True)
+    if target.status == Target.Status.OPEN:
+        return redirect("assessments:targets", target.enrolment_id)
+    form = TargetReopenForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            reopen_target(target=target, by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            errors_to_form(form, error)
+        else:
+            messages.success(request, "Target reopened. The learner has been told why.")
+            return redirect("assessments:targets", target.enrolment_id)
+    return render(
+        request,
+        "confirm.html",
+        {
+            "heading": "Reopen the target",
+            "consequences": [
+                f"“{target.description}” is {target.get_status_display().lower()}; it will be "
+                "open again, with its due date as it was.",
+                "Your reason is kept in the target's history and "
+                f"{target.enrolment.learner.display_name} is told.",
+            ],
+            "form": form,
+            "action": request.path,
+            "button": "Reopen the target",
+            "cancel_url": target_url(target),
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @saved_once

@@ -74,9 +74,13 @@ class JudgementForm(forms.Form):
                 )
 
     def evidence_rows(self):
-        """[(item, rely field, [VACSR fields])] for the template's table."""
+        """[(item, rely field, [(check's name, VACSR field)])] for the template's table."""
         return [
-            (item, self[f"rely-{item.pk}"], [self[f"{name}-{item.pk}"] for name in VACSR])
+            (
+                item,
+                self[f"rely-{item.pk}"],
+                [(VACSR_LABELS[name], self[f"{name}-{item.pk}"]) for name in VACSR],
+            )
             for item in self.items
         ]
 

@@ -315,7 +315,7 @@ class UnitJudgementsRefused(ValidationError):
         count = len(by_key)
         super().__init__(
             f"{count} row{'s' if count != 1 else ''} could not be recorded, so nothing was "
-            "saved. Put them right and record the judgements again."
+            f"saved. Put {'them' if count != 1 else 'it'} right and record the judgements again."
         )
 
 

@@ -206,3 +206,25 @@ class Target(models.Model):
 
     def __str__(self):
         return self.description[:60]
+
+
+class TargetReopening(models.Model):
+    """A closed target opened again by the assessor, with their reason and how it had stood."""
+
+    target = models.ForeignKey(Target, on_delete=models.CASCADE, related_name="reopenings")
+    reason = BoundedTextField(max_length=NOTE)
+    was_status = models.CharField(max_length=10, choices=Target.Status.choices)
+    was_closed_at = models.DateTimeField(null=True, blank=True)
+    was_closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reopened_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["reopened_at", "pk"]
+
+    def __str__(self):
+        return f"Reopened: {self.target}"

@@ -16,7 +16,7 @@ from people.models import Enrolment
 from people.versions import changes_portfolio, of_enrolment, of_target
 
 from .caseload import due_text
-from .models import Target
+from .models import Target, TargetReopening
 
 REMIND_DAYS = 2  # remind of open targets due within this many days, and of overdue ones
 CLOSING_STATUSES = {Target.Status.DONE, Target.Status.WITHDRAWN}
@@ -105,6 +105,45 @@ def target_close(*, target, by, status):
         message=(
             f"{by.display_name} marked your target {target.get_status_display().lower()}: "
             f"{_short(target.description)}"
+        ),
+        url=target_url(target),
+    )
+    return target
+
+
+@transaction.atomic
+@changes_portfolio(of_target)
+def target_reopen(*, target, by, reason):
+    """Open a target marked done or withdrawn again, with the assessor's reason, kept in its
+    history; the learner is told."""
+    target = Target.objects.select_for_update().select_related("enrolment").get(pk=target.pk)
+    _require_assessor(target.enrolment, by, "reopen targets")
+    if target.status == Target.Status.OPEN:
+        raise ValidationError("This target is open already.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why the target is reopened; the learner is told."})
+    reopening = TargetReopening(
+        target=target,
+        reason=reason,
+        was_status=target.status,
+        was_closed_at=target.closed_at,
+        was_closed_by_id=target.closed_by_id,
+        reopened_by=by,
+        reopened_at=timezone.now(),
+    )
+    reopening.full_clean()
+    reopening.save()
+    target.status = Target.Status.OPEN
+    target.closed_at = None
+    target.closed_by = None
+    target.save(update_fields=["status", "closed_at", "closed_by"])
+    notify(
+        recipient=target.enrolment.learner,
+        kind=Notification.Kind.FEEDBACK,
+        message=(
+            f"{by.display_name} reopened your target “{_short(target.description)}”: "
+            f"{_short(reason)}"
         ),
         url=target_url(target),
     )

@@ -10,6 +10,7 @@ urlpatterns = [
     path("caseload/", caseload_views.caseload, name="caseload"),
     path(f"{E}/targets/", caseload_views.targets, name="targets"),
     path("targets/<id:pk>/close/", caseload_views.target_close, name="target_close"),
+    path("targets/<id:pk>/reopen/", caseload_views.target_reopen, name="target_reopen"),
     path(f"{E}/records/new/", caseload_views.record_create, name="record_create"),
     path(
         "records/<id:pk>/acknowledge/",

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpResponse, JsonResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
@@ -152,10 +152,26 @@ def download(request, pk):
     return response
 
 
-@require_POST
 def remove(request, pk):
+    """GET: what taking the file out will do; POST: take it out."""
     evidence_file = evidence_file_for_user(request.user, pk)
     item = evidence_item_for_user(request.user, evidence_file.item_id, change=True, roles=OWNER)
+    if request.method != "POST":
+        return render(
+            request,
+            "confirm.html",
+            {
+                "heading": f"Remove {evidence_file.original_name}?",
+                "consequences": [
+                    f"{evidence_file.original_name} will be taken out of the draft “{item.title}” "
+                    "and deleted. This cannot be undone; you can upload the file again.",
+                ],
+                "action": request.path,
+                "button": "Remove the file",
+                "danger": True,
+                "cancel_url": item.get_absolute_url(),
+            },
+        )
     try:
         evidence_file_remove(evidence_file=evidence_file, by=request.user)
     except ValidationError as error:

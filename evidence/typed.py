@@ -4,9 +4,11 @@ Each template is a list of sections; the answers are stored in EvidenceItem.type
 under the section keys, so pages and reports show them in the template's order.
 """
 
+import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 
 from nvq_portfolio.text import ACCOUNT, SHORT, check_text
 
@@ -135,7 +137,10 @@ TEMPLATES = {
                 Section("witness_role", "Witness's job title", long=False),
                 Section("relationship", "Relationship to you", "e.g. line manager.", long=False),
                 Section(
-                    "contact", "Witness's email or phone", "So your assessor can check.", long=False
+                    "contact",
+                    "Witness's email or phone",
+                    "An email address or a UK phone number, so your assessor can check.",
+                    long=False,
                 ),
                 Section("statement", "Statement", "What the witness saw you do, in their words."),
             ],
@@ -219,11 +224,35 @@ def typed_content_validate(*, template_key, content, enrolment):
     unknown = set(content) - {section.key for section in template.sections}
     if unknown:
         errors["__all__"] = f"Unknown answers: {', '.join(sorted(unknown))}."
+    contact = cleaned.get("contact", "")
+    if template_key == "witness" and contact and not witness_contact_is_valid(contact):
+        errors["contact"] = WITNESS_CONTACT_INVALID
     if template_key == "witness" and not errors:
         _check_witness_is_not_the_assessor(cleaned, enrolment)
     if errors:
         raise ValidationError(errors)
     return cleaned
+
+
+# A UK number as people write it: 01632 960 123, (020) 7946 0018, +44 7700 900123, 0044 ...
+UK_PHONE = re.compile(r"(?:(?:\+44|0044)[1-9]\d{8,9}|0[1-9]\d{8,9})")
+PHONE_PUNCTUATION = re.compile(r"[\s()\-.]")
+WITNESS_CONTACT_INVALID = (
+    "Give the witness's email address (like name@example.co.uk) or a UK phone number (like "
+    "01632 960123 or +44 7700 900123), so your assessor can check with them."
+)
+
+
+def witness_contact_is_valid(contact):
+    """An email address, or a UK phone number written with spaces, brackets or dashes."""
+    if "@" in contact:
+        try:
+            validate_email(contact)
+        except ValidationError:
+            return False
+        return True
+    # "+44 (0)20 ..." writes the trunk 0 for callers inside the UK: dial it from neither side.
+    return bool(UK_PHONE.fullmatch(PHONE_PUNCTUATION.sub("", contact.replace("(0)", ""))))
 
 
 def _check_witness_is_not_the_assessor(answers, enrolment):

@@ -2,7 +2,6 @@
 
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm
-from django.db.models import Q
 
 from criteria.models import Qualification
 from nvq_portfolio.ids import ModelMultipleChoiceField
@@ -115,7 +114,9 @@ class EnrolmentForm(forms.Form):
         self.fields["units"].queryset = qualification.units.all()
         # Keep the people an enrolment already names on offer even if they have since left.
         current = [enrolment.assessor_id, enrolment.iqa_id] if enrolment else []
-        people = User.objects.filter(Q(is_active=True) | Q(pk__in=[pk for pk in current if pk]))
+        people = selectors.staff_for_choice(keep=current)
+        if enrolment is not None:
+            people = people.exclude(pk=enrolment.learner_id)
         self.fields["assessor"].queryset = people
         self.fields["iqa"].queryset = people
 

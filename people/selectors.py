@@ -154,6 +154,16 @@ def people_for_choice():
     return User.objects.filter(is_active=True)
 
 
+def staff_for_choice(*, keep=()):
+    """People who can assess or quality-assure a learner: active, not an EQA (from the awarding
+    body, outside the centre) and not a learner here. `keep` stays on offer whatever, so an
+    enrolment's current assessor and IQA can be kept when the rest of it changes."""
+    fits = Q(is_active=True, is_external_verifier=False) & ~Q(
+        pk__in=Enrolment.objects.values("learner_id")
+    )
+    return User.objects.filter(fits | Q(pk__in=[pk for pk in keep if pk]))
+
+
 def _enrolment_count(role):
     """How many enrolments name the outer person in `role`, as a subquery.
 

@@ -168,6 +168,7 @@ DESCRIBE = {
         [
             "assessments:unit",
             "assessments:judge",
+            "assessments:judge_unit",
             "assessments:history",
             "assessments:sign_off",
             "assessments:countersign",
@@ -175,7 +176,7 @@ DESCRIBE = {
         ],
         enrolled_unit,
     ),
-    "assessments:target_close": target,
+    **dict.fromkeys(["assessments:target_close", "assessments:target_reopen"], target),
     **dict.fromkeys(["people:person_edit", "people:person_password_link"], person),
     "criteria:qualification": qualification,
     "criteria:unit": unit,

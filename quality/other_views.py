@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_safe
 
 from evidence.file_views import FILE_POLICY
 from nvq_portfolio.errors import errors_to_form, errors_to_messages
@@ -135,10 +135,30 @@ def grant_detail(request, pk):
     )
 
 
-@require_POST
 def grant_revoke(request, pk):
+    """GET: what ending the access will do; POST: end it."""
     require_centre_admin(request.user)
-    grant = get_object_or_404(EqaGrant, pk=pk)
+    grant = get_object_or_404(EqaGrant.objects.select_related("eqa"), pk=pk)
+    if request.method != "POST":
+        if grant.revoked_at is not None:
+            return redirect(grant)
+        return render(
+            request,
+            "confirm.html",
+            {
+                "heading": f"End {grant.eqa.display_name}'s access now?",
+                "consequences": [
+                    f"{grant.eqa.display_name} will no longer be able to open the portfolios and "
+                    f"IQA records this access covers; it would have ended on "
+                    f"{timezone.localtime(grant.expires_at):%d %B %Y}.",
+                    "This cannot be undone: to let them back in, grant access again.",
+                ],
+                "action": request.path,
+                "button": "End this access now",
+                "danger": True,
+                "cancel_url": grant.get_absolute_url(),
+            },
+        )
     try:
         services.eqa_grant_revoke(grant=grant, by=request.user)
     except ValidationError as error:

@@ -527,3 +527,19 @@ def test_the_eqa_home_costs_the_same_queries_for_one_grant_as_for_two(
         page = client.get(reverse("home")).content.decode()
     assert page.count("IQA records from ") == 2
     assert len(two) == len(one)
+
+
+def test_ending_access_asks_first_then_ends_it(client, gina, grant, frank, alice_enrolment):
+    url = reverse("quality:grant_revoke", args=[grant.pk])
+    client.force_login(frank)
+    assert f'href="{url}"' in client.get(grant.get_absolute_url()).text
+    question = client.get(url)
+    assert question.status_code == 200
+    assert "no longer be able to open the portfolios" in question.text
+    grant.refresh_from_db()
+    assert grant.revoked_at is None
+    assert client.post(url).status_code == 302
+    grant.refresh_from_db()
+    assert grant.revoked_by == frank
+    # Asked again once it has ended, the page goes back to the grant.
+    assert client.get(url).status_code == 302

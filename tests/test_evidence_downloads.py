@@ -277,10 +277,13 @@ class TestRemoving:
         assert response.status_code == status
         assert EvidenceFile.objects.filter(pk=statement.pk, removed_at__isnull=True).exists()
 
-    def test_it_refuses_get(self, client, alice, statement):
+    def test_get_asks_first_and_removes_nothing(self, client, alice, statement):
         client.force_login(alice)
         response = client.get(reverse("evidence:file_remove", args=[statement.pk]))
-        assert response.status_code == 405
+        assert response.status_code == 200
+        assert "Remove witness statement.pdf?" in response.text
+        assert "This cannot be undone" in response.text
+        assert EvidenceFile.objects.filter(pk=statement.pk, removed_at__isnull=True).exists()
 
 
 class TestFileList:

@@ -297,10 +297,64 @@ def test_only_the_assessor_may_post_a_close(client, request, person, status, ali
     assert target.status == Target.Status.OPEN
 
 
-def test_closing_answers_only_to_post(client, carol, alice_enrolment):
+def test_closing_asks_first_and_changes_nothing_until_confirmed(client, carol, alice_enrolment):
     target = set_target(alice_enrolment)
     client.force_login(carol)
-    assert client.get(close_url(target)).status_code == 405
+    page = client.get(close_url(target) + "?status=done")
+    assert page.status_code == 200
+    assert "will be marked done, and Alice Archer will be told" in page.text
+    assert 'name="status" value="done"' in page.text
+    # The targets page links to this question; it no longer closes on one click.
+    targets_page = client.get(reverse("assessments:targets", args=[alice_enrolment.pk])).text
+    assert f'href="{close_url(target)}?status=done"' in targets_page
+    assert f'action="{close_url(target)}"' not in targets_page
+    # Anything but done or withdrawn goes back to the list.
+    assert client.get(close_url(target) + "?status=open").status_code == 302
+    target.refresh_from_db()
+    assert target.status == Target.Status.OPEN
+
+
+# Reopening ----------------------------------------------------------------------------------
+
+
+def reopen_url(target):
+    return reverse("assessments:target_reopen", args=[target.pk])
+
+
+def test_a_target_marked_done_is_reopened_with_a_reason_kept_and_sent(
+    client, carol, alice, alice_enrolment
+):
+    target = set_target(alice_enrolment)
+    target_close(target=target, by=carol, status=Target.Status.DONE)
+    client.force_login(carol)
+
+    refused = client.post(reopen_url(target), {"reason": "  "})
+    assert refused.status_code == 400
+    assert "Say why the target is reopened" in refused.text
+
+    response = client.post(reopen_url(target), {"reason": "The log stops in October."})
+    assert response.status_code == 302
+    target.refresh_from_db()
+    assert (target.status, target.closed_at, target.closed_by) == ("open", None, None)
+    reopening = target.reopenings.get()
+    assert (reopening.was_status, reopening.was_closed_by) == ("done", carol)
+    assert reopening.reason == "The log stops in October."
+    notice = Notification.objects.filter(recipient=alice).latest("pk")
+    assert "reopened your target" in notice.message
+    assert "The log stops in October." in notice.message
+    page = client.get(reverse("assessments:targets", args=[alice_enrolment.pk])).text
+    assert "reopened by Carol Carter on" in page and "The log stops in October." in page
+
+
+def test_only_the_assessor_reopens_and_only_a_closed_target(alice, carol, alice_enrolment):
+    from assessments.targets import target_reopen
+
+    target = set_target(alice_enrolment)
+    with pytest.raises(ValidationError, match="open already"):
+        target_reopen(target=target, by=carol, reason="Why not")
+    target_close(target=target, by=carol, status=Target.Status.DONE)
+    with pytest.raises(ValidationError, match="Only the learner's assessor can reopen targets"):
+        target_reopen(target=target, by=alice, reason="Not finished")
 
 
 # Reminders ---------------------------------------------------------------------------------
