@@ -1,5 +1,6 @@
 """Tell someone about their portfolio work: a notice in the app and, if they have an address,
-an email through Django's email backend, sent once the change that caused it is committed."""
+an email through Django's email backend, queued as a job once the change that caused it is
+committed, so a slow mail server never holds up the page (jobs/services.py)."""
 
 import logging
 
@@ -7,6 +8,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
+from django_tasks import task
 
 from .models import Notification
 
@@ -21,8 +23,13 @@ def notify(*, recipient, kind, message, url=""):
         recipient=recipient, kind=kind, message=message[:300], url=url
     )
     if recipient.email:
-        transaction.on_commit(lambda: _email(notification.pk))
+        transaction.on_commit(lambda: notification_email_send.enqueue(notification.pk))
     return notification
+
+
+@task()
+def notification_email_send(pk):
+    _email(pk)
 
 
 def _email(pk):
