@@ -69,6 +69,8 @@ WALK = [
     ("people:person_password_link", "post", lambda o: [o["enrolment"].learner_id], ADMIN_ONLY),
     ("people:import_enrolments", "get", lambda o: [], ADMIN_ONLY),
     ("people:import_template", "get", lambda o: [], ADMIN_ONLY),
+    # No token: the admin is sent back to the import page to check the file again.
+    ("people:import_confirm", "post", lambda o: [], ADMIN_ONLY),
     ("evidence:list", "get", lambda o: [], EVERYONE),
     ("evidence:progress", "get", lambda o: [o["enrolment"].pk], READ),
     ("evidence:create", "get", lambda o: [o["enrolment"].pk], LEARNER_CHANGES),
