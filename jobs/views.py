@@ -5,6 +5,8 @@ from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 
+from nvq_portfolio.stored_files import open_for_download
+
 from .access import job_for_user
 
 
@@ -34,7 +36,7 @@ def download(request, token):
     if not job.has_download:
         raise Http404("Nothing to download yet.")
     response = FileResponse(
-        job.result.storage.open(job.result.name, "rb"),
+        open_for_download(job.result),
         as_attachment=True,
         filename=job.result_name,
         content_type=job.result_type,
