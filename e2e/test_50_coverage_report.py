@@ -20,7 +20,7 @@ def test_the_assessor_downloads_the_pdf_report_with_every_criterion(assessor, wo
     page.get_by_role("button", name="Prepare PDF report").click()
     # The job's page says so while the worker makes the report, then offers the download.
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        re.compile(r"^(Preparing your coverage report \(pdf\)…|Coverage report \(PDF\) ready)$")
+        re.compile(r"^(Preparing your coverage report…|Coverage report \(PDF\) ready)$")
     )
     download_link = page.get_by_role("link", name=re.compile(r"^Download .*\.pdf$"))
     expect(download_link).to_be_visible(timeout=60_000)

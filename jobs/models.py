@@ -64,6 +64,15 @@ class Job(models.Model):
         return reverse("jobs:detail", args=[self.token])
 
     @property
+    def what(self):
+        """The job's work in a sentence: "Preparing your {what}…"."""
+        return {
+            self.Kind.COVERAGE_PDF: "coverage report",
+            self.Kind.IQA_PDF: "IQA report",
+            self.Kind.ENROLMENT_IMPORT: "import",
+        }[self.kind]
+
+    @property
     def is_finished(self):
         return self.status in {self.Status.READY, self.Status.FAILED}
 

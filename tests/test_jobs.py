@@ -63,7 +63,7 @@ def test_a_job_waiting_for_the_worker_shows_it_is_being_prepared(
     prepare_coverage(client, carol, alice_enrolment)
     job = Job.objects.get()
     page = client.get(job.get_absolute_url())
-    assert "Preparing your coverage report (pdf)…" in page.text
+    assert "<h1>Preparing your coverage report…</h1>" in page.text
     assert '<progress class="job-progress d-block w-100" id="job-progress" max="100"' in page.text
     assert 'src="/static/js/job-progress.js"' in page.text
     assert f'href="{job.get_absolute_url()}">Refresh</a>' in page.text
