@@ -1,7 +1,8 @@
 """Tell someone about their portfolio work: a notice in the app and, if they have an address,
-an email through Django's email backend, sent once the change that caused it is committed.
-People who chose the daily digest get no email per notice: `digests_send` (the
-`send_daily_digest` command) sends each of them one email a day with the notices not yet sent.
+an email through Django's email backend, queued as a job once the change that caused it is
+committed, so a slow mail server never holds up the page (jobs/services.py). People who chose
+the daily digest get no email per notice: `digests_send` (the `send_daily_digest` command)
+sends each of them one email a day with the notices not yet sent.
 """
 
 import datetime
@@ -13,6 +14,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
+from django_tasks import task
 
 from .models import Notification
 
@@ -49,8 +51,13 @@ def notify(*, recipient, kind, message, url="", topic=""):
         recipient=recipient, kind=kind, message=message[:300], url=url, topic=topic
     )
     if recipient.email and not recipient.daily_digest:
-        transaction.on_commit(lambda: _email(notification.pk))
+        transaction.on_commit(lambda: notification_email_send.enqueue(notification.pk))
     return notification
+
+
+@task()
+def notification_email_send(pk):
+    _email(pk)
 
 
 def _link(notification):

@@ -206,6 +206,12 @@ class EnrolmentImportForm(forms.Form):
     )
 
 
+class ImportConfirmForm(forms.Form):
+    """The one button under a clean dry run: the signed token of the file it checked."""
+
+    held = forms.CharField(widget=forms.HiddenInput, max_length=2000)
+
+
 class PasswordResetAllowingNewPeopleForm(PasswordResetForm):
     """Password reset that also serves people who have never had a password.
 

@@ -597,12 +597,14 @@ class TestTheDownloads:
         response = client.post(reverse("assessments:report_pdf", args=[alice_enrolment.pk]))
         assert response.status_code == 405
 
-    def test_the_progress_page_links_to_both(self, client, alice, alice_enrolment):
+    def test_the_progress_page_offers_the_pdf_as_a_job_and_the_csv(
+        self, client, alice, alice_enrolment
+    ):
         client.force_login(alice)
         response = client.get(reverse("evidence:progress", args=[alice_enrolment.pk]))
-        assert reverse("assessments:report_pdf", args=[alice_enrolment.pk]) in response.text
+        assert reverse("assessments:report_prepare", args=[alice_enrolment.pk]) in response.text
         assert reverse("assessments:matrix_csv", args=[alice_enrolment.pk]) in response.text
-        assert "Download PDF report" in response.text
+        assert "Prepare PDF report" in response.text
         assert "Download CSV" in response.text
 
 

@@ -132,3 +132,23 @@ def unused_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def test_a_large_file_goes_up_in_parts_and_comes_back_by_ranges(
+    client, object_storage, item, alice
+):
+    # Past boto3's 8 MB threshold the upload goes in parts, read from the upload's temporary
+    # file; the download reads the object's body as it is sent, asking again from each Range.
+    content = pdf_bytes() + b"%" + bytes(range(256)) * (9 * 4096)
+    assert post_file(client, item, "scan.pdf", content).status_code == 201
+    evidence_file = EvidenceFile.objects.get(item=item)
+    assert object_storage.read(evidence_file.file.name) == content
+    url = reverse("evidence:file", args=[evidence_file.pk])
+    whole = client.get(url)
+    assert int(whole["Content-Length"]) == len(content)
+    assert body(whole) == content
+    middle = client.get(url, HTTP_RANGE="bytes=5000000-5000099")
+    assert middle.status_code == 206
+    assert body(middle) == content[5000000:5000100]
+    tail = client.get(url, HTTP_RANGE="bytes=-10")
+    assert body(tail) == content[-10:]
