@@ -7,7 +7,8 @@ TEMPLATE_DIRS := templates $(wildcard */templates)
 # One test worker per core; each gets its own test database.
 PYTEST := $(BIN)/pytest -q -n auto
 
-.PHONY: run test test-e2e bench lint format venv system-deps e2e-deps bench-deps serve demo-data clean
+.PHONY: run test test-e2e bench lint format venv system-deps e2e-deps bench-deps serve demo-data clean \
+	serve-prod worker scale-check
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,8 +42,40 @@ demo-data: venv system-deps
 	$(BIN)/python manage.py loaddata units
 	$(BIN)/python manage.py seed_demo
 
+# The development server with a background worker beside it, both on the same database, so
+# reports, imports and emails run as jobs as they do in production. Ctrl-C stops both.
 run: demo-data
+	@trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/python manage.py db_worker --queue-name '*' & worker=$$!; \
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# A background worker on its own (the production stack runs one or more beside the app servers).
+worker: venv
+	$(BIN)/python manage.py db_worker --queue-name '*' --no-reload
+
+# Production settings under gunicorn, with one worker for jobs beside it (README, "Running in
+# production"). It expects an HTTPS proxy in front (DJANGO_BEHIND_HTTPS_PROXY defaults on
+# here); without DJANGO_SECRET_KEY a key is made once and kept in .secret-key (never committed).
+SERVE_PROD_BIND ?= 127.0.0.1:8001
+WEB_CONCURRENCY ?= 3
+serve-prod: venv system-deps
+	@test -n "$$DJANGO_SECRET_KEY" || test -s .secret-key || \
+		$(BIN)/python -c "import secrets; print(secrets.token_urlsafe(50))" > .secret-key
+	@export DJANGO_DEBUG=off DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat .secret-key)}" \
+		DJANGO_BEHIND_HTTPS_PROXY="$${DJANGO_BEHIND_HTTPS_PROXY:-on}"; \
+	$(BIN)/python manage.py check --deploy --fail-level WARNING && \
+	$(BIN)/python manage.py migrate --noinput && \
+	$(BIN)/python manage.py collectstatic --noinput -v 0 && \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/python manage.py db_worker --queue-name '*' --no-reload & worker=$$!; \
+	$(BIN)/gunicorn nvq_portfolio.wsgi --bind $(SERVE_PROD_BIND) --workers $(WEB_CONCURRENCY) \
+		--timeout 60 --access-logfile - --forwarded-allow-ips 127.0.0.1
+
+# Two gunicorn app servers on loopback sharing one PostgreSQL database, Redis and an S3 server
+# (moto), with one job worker: a session, a file and a job cross from one server to the other.
+scale-check: venv system-deps
+	DATABASE_URL=$${DATABASE_URL:-$(POSTGRES_URL)} REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/15} \
+		SCALE_CHECK_REQUIRED=1 $(BIN)/pytest -q -p no:xdist tests/test_scale_out.py
 
 lint: venv
 	$(BIN)/ruff check .
@@ -105,4 +138,4 @@ bench: venv bench-deps
 	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) timeout 2400 $(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm media staticfiles e2e/node_modules
+	rm -rf $(VENV) .secret-key db.sqlite3 db.sqlite3-wal db.sqlite3-shm media staticfiles e2e/node_modules

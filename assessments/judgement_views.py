@@ -16,8 +16,21 @@ from submissions.once import saved_once
 
 from . import selectors
 from .access import LEARNER_ONLY, enrolled_unit_for_user
-from .forms import CountersignForm, JudgementForm, ReopenForm, SignOffForm
-from .judgements import judgement_record, unit_url
+from .forms import (
+    CountersignForm,
+    JudgementForm,
+    ReopenForm,
+    SignOffForm,
+    unit_decisions,
+    unit_row_forms,
+)
+from .judgements import (
+    SIGNED_OFF,
+    UnitJudgementsRefused,
+    judgement_record,
+    judgements_record_unit,
+    unit_url,
+)
 from .signoff import sign_off_verify, unit_countersign, unit_reopen, unit_sign_off
 
 REOPENERS = {Role.ASSESSOR, Role.IQA}
@@ -93,6 +106,54 @@ def judge(request, enrolment_pk, unit_slug, key):
             "form": form,
             "sign_off": selectors.standing_sign_off(enrolled_unit),
         },
+    )
+
+
+@saved_once
+def judge_unit(request, enrolment_pk, unit_slug):
+    """Every criterion and part of the unit on one page, recorded together or not at all."""
+    enrolled_unit = enrolled_unit_for_user(request.user, enrolment_pk, unit_slug, change=True)
+    assessment = selectors.unit_assessment(enrolled_unit)
+    sign_off = selectors.standing_sign_off(enrolled_unit)
+    if request.method == "POST" and sign_off is not None:
+        return _redirect_with(request, enrolled_unit, ValidationError(SIGNED_OFF))
+    row_forms = unit_row_forms(assessment, request.POST if request.method == "POST" else None)
+    refused = None
+    if request.method == "POST" and all(form.is_valid() for form in row_forms):
+        decisions = unit_decisions(row_forms)
+        try:
+            recorded = judgements_record_unit(
+                enrolled_unit=enrolled_unit, by=request.user, decisions=decisions
+            )
+        except UnitJudgementsRefused as error:
+            refused = error.messages[0]
+            forms_by_key = {form.row.key: form for form in row_forms}
+            for key, row_error in error.by_key.items():
+                forms_by_key[key].place_refusal(row_error)
+        except ValidationError as error:
+            return _redirect_with(request, enrolled_unit, error)
+        else:
+            count = len(recorded)
+            success = (
+                f"{count} judgement{'s' if count != 1 else ''} recorded."
+                if count
+                else "Nothing had changed, so nothing was recorded."
+            )
+            return _redirect_with(request, enrolled_unit, success=success)
+    return render(
+        request,
+        "assessments/judge_unit.html",
+        {
+            "enrolled_unit": enrolled_unit,
+            "enrolment": enrolled_unit.enrolment,
+            "unit": enrolled_unit.unit,
+            "assessment": assessment,
+            "rows": list(zip(assessment.rows, row_forms, strict=True)),
+            "row_forms": row_forms,
+            "sign_off": sign_off,
+            "refused": refused,
+        },
+        status=400 if any(form.errors for form in row_forms) else 200,
     )
 
 

@@ -6,6 +6,7 @@ whole decision as it stood, so nothing decided is ever lost. A standing sign-off
 """
 
 from collections import defaultdict
+from dataclasses import dataclass, field
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
@@ -70,11 +71,13 @@ def _target(enrolled_unit, criterion, part):
     return criterion, part, f"{code} {part.letter}" if part else code
 
 
-def _clean_methods(methods, problems):
+def _clean_methods(methods, problems, *, required):
+    """The methods in the list's order. `required` is False only for a "not yet met" that
+    relies on no evidence: nothing has been assessed, so no method was used."""
     methods = set(methods or [])
     if methods - set(AssessmentMethod.values):
         problems["methods"].append("Choose the assessment methods from the list.")
-    if not methods:
+    if required and not methods:
         problems["methods"].append("Tick at least one assessment method you used.")
     # Stored in the list's own order, so the same methods always compare equal.
     return [method for method in AssessmentMethod.values if method in methods]
@@ -219,7 +222,8 @@ def judgement_record(
     rationale = (rationale or "").strip()
     if not rationale:
         problems["rationale"].append("Give the reasons for this judgement.")
-    methods = _clean_methods(methods, problems)
+    assessed = outcome == Judgement.Outcome.MET or bool(evidence)
+    methods = _clean_methods(methods, problems, required=assessed)
     relied_on = _relied_on(enrolled_unit, criterion, part, code, outcome, evidence, problems)
     _check_parts(enrolled_unit, criterion, part, code, outcome, problems)
     if problems:
@@ -248,7 +252,8 @@ def judgement_record(
     judgement.judged_by = by
     judgement.judged_at = now
     judgement.version += 1
-    judgement.full_clean()
+    # Methods were checked above; none is right for a "not yet" that relies on nothing.
+    judgement.full_clean(exclude=["methods"])
     judgement.save()
     judgement.relied_on.all().delete()
     JudgementEvidence.objects.bulk_create(
@@ -280,7 +285,81 @@ def _history_write(judgement, *, snapshot, by, at, change):
         changed_at=at,
         change=change,
     )
-    # Relying on nothing is a true record of a "not yet"; the field just lacks blank=True.
-    history.full_clean(exclude=["evidence"])
+    # Relying on nothing, by no method, is a true record of a "not yet"; the fields just
+    # lack blank=True.
+    history.full_clean(exclude=["evidence", "methods"])
     history.save()
     return history
+
+
+@dataclass(frozen=True)
+class UnitDecision:
+    """One row of the unit judging page, as judgement_record takes it; `key` names the row."""
+
+    key: str
+    criterion: AssessmentCriterion
+    part: CriterionPart | None
+    outcome: str
+    rationale: str
+    methods: list = field(default_factory=list)
+    evidence: list = field(default_factory=list)
+
+
+class UnitJudgementsRefused(ValidationError):
+    """Some rows of a unit's judgements were refused: `by_key` holds each row's refusal."""
+
+    def __init__(self, by_key):
+        self.by_key = by_key
+        count = len(by_key)
+        super().__init__(
+            f"{count} row{'s' if count != 1 else ''} could not be recorded, so nothing was "
+            "saved. Put them right and record the judgements again."
+        )
+
+
+def _working_order(decisions):
+    """The decisions in an order the part rules allow: under a whole judged not yet met the
+    whole goes first (a part cannot fall under a met whole), otherwise its parts go first (a
+    whole is met only on met parts)."""
+    by_criterion = {}
+    for decision in decisions:
+        by_criterion.setdefault(decision.criterion.pk, []).append(decision)
+    ordered = []
+    for group in by_criterion.values():
+        wholes = [d for d in group if d.part is None]
+        parts = [d for d in group if d.part is not None]
+        whole_first = any(d.outcome == Judgement.Outcome.NOT_YET for d in wholes)
+        ordered.extend(wholes + parts if whole_first else parts + wholes)
+    return ordered
+
+
+@transaction.atomic
+@changes_portfolio(of_enrolled_unit)
+def judgements_record_unit(*, enrolled_unit, by, decisions):
+    """Record several decisions on one unit together, each through judgement_record: every
+    one is saved or, if any is refused, none is (UnitJudgementsRefused names each refusal).
+    A decision the same as the one standing writes nothing, as judgement_record ensures."""
+    enrolled_unit = lock_enrolled_unit(enrolled_unit)
+    if by.pk != enrolled_unit.enrolment.assessor_id:
+        raise ValidationError("Only the learner's assessor can judge their criteria.")
+    refuse_if_signed_off(enrolled_unit)
+    refused, recorded = {}, []
+    for decision in _working_order(decisions):
+        try:
+            recorded.append(
+                judgement_record(
+                    enrolled_unit=enrolled_unit,
+                    by=by,
+                    criterion=decision.criterion,
+                    part=decision.part,
+                    outcome=decision.outcome,
+                    rationale=decision.rationale,
+                    methods=decision.methods,
+                    evidence=decision.evidence,
+                )
+            )
+        except ValidationError as error:
+            refused[decision.key] = error
+    if refused:
+        raise UnitJudgementsRefused(refused)
+    return recorded

@@ -10,7 +10,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
-from people.access import enrolment_for_user, enrolment_role, units_in_scope
+from people.access import Role, enrolment_for_user, enrolment_role, units_in_scope
 from people.versions import cached
 
 from . import reports
@@ -35,9 +35,8 @@ RENDERERS = {
 def _download(request, enrolment_pk, kind):
     enrolment = enrolment_for_user(request.user, enrolment_pk)
     # An external quality assurer gets the units their grant names, and only those.
-    only_unit_ids = units_in_scope(
-        request.user, enrolment_role(request.user, enrolment), enrolment.pk
-    )
+    role = enrolment_role(request.user, enrolment)
+    only_unit_ids = units_in_scope(request.user, role, enrolment.pk)
     unit = None
     if request.GET.get("unit"):
         try:
@@ -51,7 +50,10 @@ def _download(request, enrolment_pk, kind):
 
     def build():
         report = reports.coverage_report(
-            enrolment=enrolment, unit=unit, only_unit_ids=only_unit_ids
+            enrolment=enrolment,
+            unit=unit,
+            only_unit_ids=only_unit_ids,
+            submitted_only=role == Role.EQA,
         )
         return render(report)
 

@@ -23,6 +23,7 @@ urlpatterns = [
     path("items/<id:pk>/accept/", review_views.accept, name="accept"),
     # judgements and sign-off
     path(f"{U}/", judgement_views.unit_judgements, name="unit"),
+    path(f"{U}/judge/", judgement_views.judge_unit, name="judge_unit"),
     path(f"{U}/judge/<str:key>/", judgement_views.judge, name="judge"),
     path(f"{U}/history/", judgement_views.history, name="history"),
     path(f"{U}/sign-off/", judgement_views.sign_off, name="sign_off"),

@@ -143,6 +143,20 @@ class ReviewForm(forms.Form):
                 label=f"Action {number} due", required=False, widget=DATE_INPUT
             )
 
+    @staticmethod
+    def initial_from(draft):
+        """The form as the IQA left it in `draft`."""
+        initial = {"feedback": draft.feedback}
+        for pk, verdict in draft.verdicts.items():
+            agreed = verdict.get("agreed")
+            if agreed is not None:
+                initial[f"verdict_{pk}"] = "agree" if agreed else "disagree"
+            initial[f"comment_{pk}"] = verdict.get("comment", "")
+        for number, action in enumerate(draft.actions[: ReviewForm.ACTION_ROWS], start=1):
+            initial[f"action_{number}"] = action.get("description", "")
+            initial[f"due_{number}"] = action.get("due") or None
+        return initial
+
     def rows(self):
         for judgement in self.judgements:
             yield judgement, self[f"verdict_{judgement.pk}"], self[f"comment_{judgement.pk}"]

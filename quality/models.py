@@ -191,6 +191,25 @@ class SampleReview(models.Model):
         return reverse("quality:review", args=[self.pk])
 
 
+class SampleReviewDraft(models.Model):
+    """An IQA's review of a sample, saved to be finished later: nothing in it is signed, and
+    only that IQA sees it. Signing the review deletes it."""
+
+    entry = models.OneToOneField(SampleEntry, on_delete=models.CASCADE, related_name="draft")
+    iqa = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    verdicts = models.JSONField(
+        default=dict, blank=True, help_text='{judgement pk: {"agreed": true/false, "comment": ""}}'
+    )
+    feedback = BoundedTextField(max_length=ACCOUNT, blank=True)
+    actions = models.JSONField(
+        default=list, blank=True, help_text='[{"description": "", "due": "YYYY-MM-DD"}]'
+    )
+    saved_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Draft review of {self.entry}"
+
+
 class Verdict(models.Model):
     """The IQA's agreement or disagreement with one judgement, as it stood when sampled."""
 

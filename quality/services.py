@@ -13,7 +13,13 @@ from assessments.caseload import due_text
 from assessments.models import Judgement, UnitSignOff
 from assessments.signoff import manifest_digest, unit_reopen
 from assessments.targets import REMIND_DAYS
-from evidence.uploads import safe_file_name, upload_check
+from evidence.uploads import (
+    STORAGE_FAILURES,
+    STORE_FAILED,
+    delete_quietly,
+    safe_file_name,
+    upload_check,
+)
 from notifications.models import Notification
 from notifications.services import notify
 from nvq_portfolio.text import check_text
@@ -26,6 +32,7 @@ from .models import (
     QualityAction,
     SampleEntry,
     SampleReview,
+    SampleReviewDraft,
     SamplingPlan,
     SamplingPolicy,
     StandardisationDocument,
@@ -368,6 +375,12 @@ def sample_review_sign(
         )
 
     errors = []
+    undecided = [j.code for j in judgements if verdicts.get(j.pk, (None, ""))[0] is None]
+    if undecided:
+        errors.append(
+            "The review is signed only when it is complete: give a verdict on "
+            f"{get_text_list(undecided, 'and')} first, or save it as a draft to finish later."
+        )
     cleaned_verdicts = _clean_verdicts(judgements, verdicts, errors)
     cleaned_actions = _clean_actions(actions, today, errors)
     feedback = (feedback or "").strip()
@@ -427,6 +440,7 @@ def sample_review_sign(
     review.covered = _review_manifest(review, verdict_rows, action_rows)
     review.digest = manifest_digest(review.covered)
     review.save(update_fields=["covered", "digest"])
+    SampleReviewDraft.objects.filter(entry=entry).delete()
 
     unit = enrolled_unit.unit
     learner = enrolment.learner.display_name
@@ -453,6 +467,58 @@ def sample_review_sign(
         url=review.get_absolute_url(),
     )
     return review
+
+
+def _sample_entry_for_review(entry, by):
+    """The entry locked, checked to be this IQA's to review and not yet reviewed."""
+    entry = (
+        SampleEntry.objects.select_for_update(of=("self",))
+        .select_related("plan", "enrolled_unit__enrolment")
+        .get(pk=entry.pk)
+    )
+    _require_plan_iqa(entry.plan, by)
+    _require_may_sample(entry.enrolled_unit.enrolment, by)
+    if SampleReview.objects.filter(entry=entry).exists():
+        raise ValidationError(ALREADY_REVIEWED)
+    return entry
+
+
+@transaction.atomic
+def sample_review_draft_save(*, entry, by, verdicts, feedback, actions=(), agree_undecided=False):
+    """Keep the IQA's review as far as it has gone, unsigned, to finish later; returns the draft.
+
+    `verdicts` and `actions` are as sample_review_sign takes them. With `agree_undecided`, every
+    judgement sampled that has no verdict yet is given "agree" (the IQA still reads and signs).
+    Only the plan's IQA sees a draft; signing the review deletes it.
+    """
+    entry = _sample_entry_for_review(entry, by)
+    sampled = {judgement.pk for judgement in judgements_sampled(entry)}
+    kept = {}
+    for pk in sampled:
+        agreed, comment = verdicts.get(pk, (None, ""))
+        if agreed is None and agree_undecided:
+            agreed = True
+        comment = (comment or "").strip()
+        if agreed is not None or comment:
+            kept[str(pk)] = {"agreed": agreed, "comment": comment}
+    kept_actions = [
+        {"description": (description or "").strip(), "due": due.isoformat() if due else ""}
+        for description, due in actions
+        if (description or "").strip() or due
+    ]
+    draft, _ = SampleReviewDraft.objects.get_or_create(entry=entry, defaults={"iqa": by})
+    draft.iqa = by
+    draft.verdicts = kept
+    draft.feedback = (feedback or "").strip()
+    draft.actions = kept_actions
+    draft.full_clean(exclude=["entry", "iqa"])
+    draft.save()
+    return draft
+
+
+def sample_review_draft_for(entry, user):
+    """The draft of the entry's review, if `user` is the IQA who saved it; else None."""
+    return SampleReviewDraft.objects.filter(entry=entry, iqa=user).first()
 
 
 # Actions -------------------------------------------------------------------------------------
@@ -572,7 +638,10 @@ def standardisation_document_store(*, record, upload, by):
         content_type=checked.content_type,
         uploaded_by=by,
     )
-    document.file.save(checked.original_name, upload, save=False)
+    try:
+        document.file.save(checked.original_name, upload, save=False)
+    except STORAGE_FAILURES as error:
+        raise ValidationError(f"{checked.original_name}: {STORE_FAILED}") from error
     return document
 
 
@@ -621,7 +690,7 @@ def standardisation_record_create(
                 document.save()
     except BaseException:
         for document in stored:
-            document.file.storage.delete(document.file.name)
+            delete_quietly(document.file.storage, document.file.name)
         raise
     return record
 

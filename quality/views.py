@@ -139,6 +139,15 @@ def entry_drop(request, pk):
     return redirect(entry.plan)
 
 
+DRAFT_STEPS = {
+    "draft": "Draft saved. Nothing is signed; the assessor does not see it until you sign.",
+    "agree": (
+        "Every decision you had not yet given a verdict on is now marked agreed. Read them, "
+        "then sign the review: nothing is signed yet."
+    ),
+}
+
+
 @saved_once
 def entry_review(request, pk):
     """The sample: what the assessor saw and decided, and the IQA's review form."""
@@ -146,8 +155,28 @@ def entry_review(request, pk):
     if hasattr(entry, "review"):
         return redirect(entry.review)
     judgements = services.judgements_sampled(entry)
-    form = ReviewForm(request.POST or None, judgements=judgements)
-    if request.method == "POST" and form.is_valid():
+    is_iqa = entry.viewer_role == access.IQA
+    # A draft is the IQA's own: nobody else is shown it, nor told it exists.
+    draft = services.sample_review_draft_for(entry, request.user) if is_iqa else None
+    initial = ReviewForm.initial_from(draft) if draft else None
+    form = ReviewForm(request.POST or None, judgements=judgements, initial=initial)
+    step = request.POST.get("step", "sign")
+    if request.method == "POST" and step in DRAFT_STEPS and form.is_valid():
+        try:
+            services.sample_review_draft_save(
+                entry=entry,
+                by=request.user,
+                verdicts=form.verdicts(),
+                feedback=form.cleaned_data["feedback"],
+                actions=form.actions(),
+                agree_undecided=step == "agree",
+            )
+        except ValidationError as error:
+            form.place_errors(error)
+        else:
+            messages.success(request, DRAFT_STEPS[step])
+            return redirect("quality:entry", entry.pk)
+    elif request.method == "POST" and form.is_valid():
         try:
             review = services.sample_review_sign(
                 entry=entry,
@@ -173,7 +202,8 @@ def entry_review(request, pk):
             "assessment": unit_assessment(enrolled_unit),
             "signed_off": standing_sign_off(enrolled_unit) is not None,
             "form": form,
-            "is_iqa": entry.viewer_role == access.IQA,
+            "is_iqa": is_iqa,
+            "draft": draft,
         },
         status=400 if form.errors else 200,
     )

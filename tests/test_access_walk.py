@@ -101,6 +101,12 @@ WALK = [
         lambda o: [o["enrolment"].pk, o["unit"].slug, o["key"]],
         ASSESSOR_CHANGES,
     ),
+    (
+        "assessments:judge_unit",
+        "get",
+        lambda o: [o["enrolment"].pk, o["unit"].slug],
+        ASSESSOR_CHANGES,
+    ),
     ("assessments:history", "get", lambda o: [o["enrolment"].pk, o["unit"].slug], READ),
     (
         "assessments:sign_off",

@@ -207,7 +207,7 @@ def test_the_assessor_writes_an_observation_on_the_page(client, carol, alice_enr
 @pytest.mark.parametrize(
     ("answers", "problem"),
     [
-        ({}, "Questions asked: This field is required."),
+        ({}, 'class="alert-link">Questions asked</a>: This field is required.'),
         (
             {"questions": "Who?", "answers": "Me."},
             "Tick at least one criterion or part the record covers.",

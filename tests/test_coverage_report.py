@@ -452,9 +452,9 @@ class TestTheReportsData:
         assert status["3.2"] == "Met"
         assert status["4.1"] == "Not yet met"
         assert status["9.1 a"] == "Met"
-        assert status["9.1 b"] == "Not judged"
-        assert status["9.1"] == "Not judged"
-        assert status["1.1"] == "Not judged"
+        assert status["9.1 b"] == "Evidence accepted, not yet judged"
+        assert status["9.1"] == "Evidence accepted, not yet judged"
+        assert status["1.1"] == "Evidence accepted, not yet judged"
         assert section.met == 1
         assert section.with_evidence == 26
         assert "Judged not yet met: 4.1." in section.gaps
@@ -464,7 +464,7 @@ class TestTheReportsData:
         add_item(alice_report, "Account", unit, ["1.1"])
         [section] = coverage_report(enrolment=alice_report).units
         assert "Only draft evidence, not yet submitted for assessment, for 6.1." in section.gaps
-        assert "Evidence waiting for the assessor's judgement: 1.1." in section.gaps
+        assert "Evidence waiting for the assessor's decision: 1.1." in section.gaps
         assert section.gaps[0].startswith("No evidence yet for 2.1, 3.1")
         assert "6.1" not in section.gaps[0]
 
@@ -520,7 +520,7 @@ class TestTheReportsData:
         add(18, 2)
         judge(enrolled_unit, unit, "9.1 a", list(alice_report.evidence_items.all()))
         assert build() == with_two
-        assert with_two <= 15
+        assert with_two <= 19
 
 
 # The CSV matrix ------------------------------------------------------------------------------
@@ -584,7 +584,7 @@ class TestTheCsv:
         rows = read_csv(render_matrix_csv(coverage_report(enrolment=bob_enrolment)))
         assert rows[0] == ["Unit reference", "Code", "Criterion", "Status"]
         assert len(rows) == 30
-        assert {row[3] for row in rows[1:]} == {"No evidence"}
+        assert {row[3] for row in rows[1:]} == {"No evidence yet"}
 
 
 # The downloads --------------------------------------------------------------------------------

@@ -130,7 +130,7 @@ class TestCreating:
                 "customer": "HR",
             },
         )
-        assert "Acknowledge: This field is required." in response.text
+        assert "Acknowledge</a>: This field is required." in response.text
         assert not EvidenceItem.objects.exists()
 
     def test_it_refuses_a_witness_who_is_the_assessor(self, alice, alice_enrolment, carol):

@@ -7,10 +7,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from assessments.criterion_state import portfolio_states
 from assessments.judgements import VACSR, judgement_record
 from assessments.models import Judgement, JudgementHistory
 from assessments.review import mapping_decide, mappings_decide
-from assessments.selectors import met_ids_for_enrolment, unit_assessment
+from assessments.selectors import unit_assessment
 from criteria.models import AssessmentCriterion, CriterionPart
 from evidence import services as evidence_services
 from evidence.models import EvidenceMapping
@@ -195,9 +196,17 @@ class TestRecording:
         judge(alice_unit, criterion(unit, "9.1"), outcome="not_yet")
         assert judge(alice_unit, part(unit, "9.1", "b"), outcome="not_yet").version == 2
 
-    def test_it_requires_a_rationale_and_a_method(self, alice_unit, unit):
+    def test_it_requires_a_rationale_and_a_method(self, alice_unit, unit, item):
+        # A method is needed once evidence is relied on, even for "not yet met".
         with pytest.raises(ValidationError) as refused:
-            judge(alice_unit, criterion(unit, "2.1"), outcome="not_yet", rationale=" ", methods=[])
+            judge(
+                alice_unit,
+                criterion(unit, "1.1"),
+                outcome="not_yet",
+                rationale=" ",
+                methods=[],
+                items=[item],
+            )
         assert refused.value.message_dict["rationale"] == ["Give the reasons for this judgement."]
         assert refused.value.message_dict["methods"] == [
             "Tick at least one assessment method you used."
@@ -291,8 +300,8 @@ class TestSelectors:
         self, client, alice, alice_enrolment, unit
     ):
         fully_met(alice_enrolment, unit)
-        criterion_ids, part_ids = met_ids_for_enrolment(alice_enrolment)
-        assert len(criterion_ids) == 26 and len(part_ids) == 3
+        [states] = portfolio_states(alice_enrolment).values()
+        assert [row.state for row in states.rows] == ["met"] * 29
 
         client.force_login(alice)
         response = client.get(reverse("evidence:progress", args=[alice_enrolment.pk]))

@@ -240,6 +240,11 @@ CREATE_FORMS = [
         lambda o: reverse("assessments:judge", args=[o["enrolment"].pk, o["unit"].slug, o["key"]]),
         "assessments:judge",
     ),
+    (
+        "carol",
+        lambda o: reverse("assessments:judge_unit", args=[o["enrolment"].pk, o["unit"].slug]),
+        "assessments:judge_unit",
+    ),
     ("erin", lambda o: reverse("quality:plan_create"), "quality:plan_create"),
     ("erin", lambda o: o["plan"].get_absolute_url() + "?add=1", "quality:entry_add"),
     ("erin", lambda o: reverse("quality:entry", args=[o["entry"].pk]), "quality:entry"),
