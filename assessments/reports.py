@@ -28,6 +28,7 @@ from evidence.models import (
     EvidenceMapping,
     EvidenceVersion,
 )
+from evidence.typed import typed_template
 from nvq_portfolio.text import NUL
 from people.models import EnrolmentUnit
 
@@ -38,6 +39,9 @@ STYLESHEET = Path(__file__).parent / "templates" / "assessments" / "report" / "r
 METHOD_LABELS = dict(AssessmentMethod.choices)
 FEEDBACK_SHOWN = 5  # the last few messages of each item's thread; the app shows the rest
 VACSR = ("valid", "authentic", "current", "sufficient", "reliable")
+# Characters of a typed account the report shows under its item; the portfolio has the rest,
+# and a bound keeps the PDF's length and time in proportion to the number of items.
+TYPED_SHOWN = 2000
 
 
 class UnitNotOnEnrolment(LookupError):
@@ -81,6 +85,20 @@ class IndexEntry:
     def label(self):
         return f"{self.ref} {self.item.title}"
 
+    @cached_property
+    def typed(self):
+        """The typed account (STAR, AIRR, 1:1, witness...) as submitted, its answers cut to
+        TYPED_SHOWN characters in all, or None for an item of files only."""
+        source = self.version or self.item
+        template = typed_template(source.template)
+        if template is None:
+            return None
+        answers, length = template.answers_within(source.typed_content, TYPED_SHOWN)
+        if not answers:
+            return None
+        shown = sum(len(answer) for _, answer in answers)
+        return TypedAccount(template.name, answers, length, shown if shown < length else None)
+
     @property
     def feedback_shown(self):
         return self.feedback[-FEEDBACK_SHOWN:]
@@ -88,6 +106,23 @@ class IndexEntry:
     @property
     def feedback_hidden(self):
         return max(len(self.feedback) - FEEDBACK_SHOWN, 0)
+
+
+@dataclass
+class TypedAccount:
+    name: str  # the template's: "Reflective account (STAR)"
+    answers: list[tuple[str, str]]  # (label, answer), cut to TYPED_SHOWN characters in all
+    length: int  # characters of the whole account
+    shown: int | None  # characters shown when it was cut, else None
+
+    @property
+    def cut_note(self):
+        if self.shown is None:
+            return ""
+        return (
+            f"The first {self.shown:,} of its {self.length:,} characters; the whole account "
+            "is on the item's page in the portfolio."
+        )
 
 
 @dataclass
@@ -235,6 +270,7 @@ class CoverageReport:
     generated_at: datetime.datetime
     scope: object = None  # the one unit reported on, or None for all of them
     site_name: str = ""
+    typed_shown: str = f"{TYPED_SHOWN:,}"  # "2,000", for the index's note
 
     @property
     def scope_name(self):
