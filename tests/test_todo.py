@@ -16,6 +16,7 @@ from nvq_portfolio.todo import todo_for
 from people.models import Enrolment
 from quality.models import EqaGrant
 
+from .evidence_factories import EvidenceItemFactory
 from .factories import EnrolmentFactory, UserFactory
 from .quality_factories import judged_unit, make_entry, make_plan, sign_review
 from .test_assessor_records import OBSERVATION, code_target
@@ -176,3 +177,14 @@ def test_an_assessors_home_costs_the_same_for_any_caseload(
         response.text
     )
     assert "Targets overdue" in response.text
+
+
+def test_a_long_list_shows_the_oldest_few_and_says_how_many_more(client, alice, alice_enrolment):
+    for number in range(7):
+        EvidenceItemFactory(enrolment=alice_enrolment, title=f"Draft {number}")
+    [section] = todo_for(alice)
+    [drafts] = section.lists
+    assert (drafts.count_text, drafts.more) == ("7", "2")
+    assert [entry.text for entry in drafts.entries] == [f"“Draft {n}”" for n in range(5)]
+    client.force_login(alice)
+    assert '2 more: <a href="/evidence/?status=draft">see them all' in client.get("/").text
