@@ -20,7 +20,8 @@ from assessments.signoff import LEARNER_DECLARATION, unit_reopen, unit_sign_off
 from criteria.models import AssessmentCriterion, CriterionPart
 from evidence.models import AssessmentMethod, EvidenceMapping, EvidenceType
 from evidence.services import evidence_item_create, evidence_mappings_set, evidence_submit
-from people.models import Enrolment, EnrolmentUnit
+from people.models import Enrolment, EnrolmentUnit, User
+from quality.models import SamplingPlan
 
 SHOTS = Path("/tmp/shots-truth")
 REJECTED_TITLE = "Post room opening times"
@@ -177,6 +178,37 @@ def test_the_learner_countersigns_from_their_to_do_list(people, database):
     page.get_by_role("button", name="Countersign the unit").click()
     tom.expect_message("You have countersigned this unit.")
     tom.check("unit countersigned")
+
+
+def test_the_iqa_opens_a_plan_ending_soon_from_their_to_do_list(people, database):
+    plan = SamplingPlan.objects.filter(iqa__username="iqa").order_by("period_end").first()
+    today = timezone.localdate()
+    if not today <= plan.period_end <= today + datetime.timedelta(days=30):
+        # The demo's plan ends within the month; keep it so whatever day the journey runs.
+        SamplingPlan.objects.filter(pk=plan.pk).update(
+            period_end=max(plan.period_start, today + datetime.timedelta(days=14))
+        )
+    iqa = people("iqa")
+    page = iqa.page
+    iqa.goto("/")
+    page.locator("#todo").get_by_role(
+        "link", name=re.compile(f"^Open the plan.*{plan.title}")
+    ).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(plan.title)
+    iqa.check("plan reached from the to-do list")
+
+
+def test_the_centre_admin_opens_someone_without_an_enrolment(people, database):
+    User.objects.create_user(
+        username="newstarter", first_name="Nia", last_name="Newstart", email="nia@example.org"
+    )
+    admin = people("admin")
+    page = admin.page
+    admin.goto("/")
+    todo = page.locator("#todo")
+    todo.get_by_role("link", name=re.compile("^Open their record.*Nia Newstart")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Nia Newstart")
+    admin.check("person reached from the to-do list")
 
 
 @pytest.mark.parametrize("width", [1280, 375])

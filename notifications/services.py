@@ -16,6 +16,8 @@ from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django_tasks import task
 
+from nvq_portfolio import todo_count
+
 from .models import Notification
 
 logger = logging.getLogger(__name__)
@@ -31,6 +33,7 @@ def notify(*, recipient, kind, message, url="", topic=""):
     """
     if recipient is None or not recipient.is_active:
         return None
+    todo_count.forget(recipient.pk)  # what waits for them may have changed
     if topic:
         recent = (
             Notification.objects.filter(

@@ -57,8 +57,15 @@ class TodoList:
     more_url: str = ""
 
     @property
+    def count_text(self):
+        """The count as shown: counted only as far as one more than COUNT_CAP."""
+        return f"{COUNT_CAP}+" if self.count > COUNT_CAP else str(self.count)
+
+    @property
     def more(self):
-        return max(self.count - len(self.entries), 0)
+        """How many are not shown, in words: '3' or, past the count's cap, '94+'."""
+        hidden = max(min(self.count, COUNT_CAP) - len(self.entries), 0)
+        return f"{hidden}+" if self.count > COUNT_CAP else (str(hidden) if hidden else "")
 
 
 @dataclass

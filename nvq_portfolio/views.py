@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 from people import selectors
 from quality.selectors import grants_in_force
 
+from . import todo_count
 from .todo import todo_for
 
 # The home page shows the first few learners of each role and links to the full lists, so it
@@ -19,6 +20,7 @@ HOME_ROWS = 10
 def home(request):
     """One front page with a section for each role the person holds."""
     user = request.user
+    todo_count.forget(user.pk)  # the navigation counts afresh what the page lists
     first_page = Paginator(selectors.caseload_for_assessor(user), HOME_ROWS).get_page(1)
     context = {
         "todo": todo_for(user),

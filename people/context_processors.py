@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.urls import reverse
 
-from nvq_portfolio import todo
+from nvq_portfolio import todo, todo_count
 
 from . import two_factor
 from .access import eqa_scope
@@ -21,10 +21,15 @@ def navigation(request):
         # Halfway through signing in: nothing to offer but finishing or signing out.
         context["two_factor_pending"] = True
         return context
-    # What waits for them is counted in the same query as their roles and unread notices.
-    roles, context["notifications_unread"], context["todo_count"] = navigation_facts(
-        user, todo.count_expressions(user)
-    )
+    # What waits for them is counted in the same query as their roles and unread notices,
+    # unless counted within the last minute and nothing has moved it since.
+    waiting = todo_count.recall(user.pk)
+    counts = todo.count_expressions(user) if waiting is None else {}
+    roles, context["notifications_unread"], counted = navigation_facts(user, counts)
+    if waiting is None:
+        waiting = counted
+        todo_count.remember(user.pk, waiting)
+    context["todo_count"] = f"{todo.COUNT_CAP}+" if waiting > todo.COUNT_CAP else waiting
     items = [("Home", reverse("home"))]
     if "assessor" in roles:
         items.append(("Caseload", reverse("assessments:caseload")))

@@ -47,11 +47,7 @@ def navigation_facts(user, counts=None):
         roles.add("eqa")
     unread_count = facts["unread"]
     waiting = sum(facts[name] for name in counts)
-    return (
-        roles,
-        f"{UNREAD_SHOWN}+" if unread_count > UNREAD_SHOWN else unread_count,
-        f"{UNREAD_SHOWN}+" if waiting > UNREAD_SHOWN else waiting,
-    )
+    return roles, f"{UNREAD_SHOWN}+" if unread_count > UNREAD_SHOWN else unread_count, waiting
 
 
 def enrolments_for_list(user):

@@ -13,6 +13,8 @@ import functools
 from django.core.cache import cache
 from django.db.models import F
 
+from nvq_portfolio import todo_count
+
 from .models import Enrolment
 
 CACHE_SECONDS = 24 * 60 * 60
@@ -31,6 +33,9 @@ def changes_portfolio(enrolment_of):
         def changed(*args, **kwargs):
             result = service(*args, **kwargs)
             portfolio_changed(enrolment_of(**kwargs))
+            # What waits for the person who made the change may have moved with it.
+            by = kwargs.get("by")
+            todo_count.forget(getattr(by, "pk", None))
             return result
 
         return changed

@@ -187,7 +187,7 @@ WALK = [
     ("two_factor_recovery_codes", "post", lambda o: [], EVERYONE_ACTS),
     ("two_factor_disable", "post", lambda o: [], EVERYONE_ACTS),
     ("notice_email", "get", lambda o: [], EVERYONE),
-    ("notice_email", "post", lambda o: [], EVERYONE),
+    ("notice_email", "post", lambda o: [], EVERYONE_ACTS),
     ("session_check", "get", lambda o: [], EVERYONE),
 ]
 # Django's own views: the admin site and sign-in, password reset and password change.

@@ -195,3 +195,19 @@ def test_it_costs_four_queries_for_any_number_of_learners(
     with django_assert_max_num_queries(4):
         states = states_for_enrolments([e.pk for e in enrolments])
     assert len(states) == learners
+
+
+def test_a_rejection_stays_in_the_gap_list_until_the_criterion_is_met(alice_enrolment, unit, carol):
+    log = add_item(alice_enrolment, "Complaints log", unit, ["3.3"], day=2)
+    accept_all(log, carol)
+    post_room = add_item(alice_enrolment, "Post room log", unit, ["3.3"], day=3)
+    reject(post_room, "3.3", POST_ROOM_COMMENT, carol)
+    [states] = portfolio_states(alice_enrolment).values()
+    # Other evidence is accepted, so 3.3 is no gap, but the learner still hears why.
+    assert "3.3" not in states.codes_in("no_evidence", "rejected")
+    assert states.rejection_sentences == [
+        f"3.3: the assessor did not accept “Post room log” for this: {POST_ROOM_COMMENT}"
+    ]
+    judge(enrolled_unit_of(alice_enrolment, unit), unit, "3.3", [log])
+    [states] = portfolio_states(alice_enrolment).values()
+    assert states.rejection_sentences == []

@@ -192,7 +192,7 @@ class TestCountersigning:
         signed.refresh_from_db()
         assert signed.learner == alice and signed.learner_declaration == LEARNER_DECLARATION
         assert signed.is_countersigned
-        assert Notification.objects.filter(recipient=carol, kind="unit_signed").exists()
+        assert Notification.objects.filter(recipient=carol, kind="unit_countersigned").exists()
         with pytest.raises(ValidationError, match="already countersigned"):
             unit_countersign(sign_off=signed, by=alice, declaration_confirmed=True)
 

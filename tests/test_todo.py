@@ -12,10 +12,12 @@ from assessments.records import assessor_record_create
 from assessments.review import item_send_back
 from assessments.signoff import unit_sign_off
 from assessments.targets import target_set
+from evidence.services import evidence_revise
 from nvq_portfolio.todo import todo_for
 from people.models import Enrolment
 from quality.models import EqaGrant
 
+from .evidence_factories import EvidenceItemFactory
 from .factories import EnrolmentFactory, UserFactory
 from .quality_factories import judged_unit, make_entry, make_plan, sign_review
 from .test_assessor_records import OBSERVATION, code_target
@@ -176,3 +178,31 @@ def test_an_assessors_home_costs_the_same_for_any_caseload(
         response.text
     )
     assert "Targets overdue" in response.text
+
+
+def test_a_long_list_shows_the_oldest_few_and_says_how_many_more(client, alice, alice_enrolment):
+    for number in range(7):
+        EvidenceItemFactory(enrolment=alice_enrolment, title=f"Draft {number}")
+    [section] = todo_for(alice)
+    [drafts] = section.lists
+    assert (drafts.count_text, drafts.more) == ("7", "2")
+    assert [entry.text for entry in drafts.entries] == [f"“Draft {n}”" for n in range(5)]
+    client.force_login(alice)
+    assert '2 more: <a href="/evidence/?status=draft">see them all' in client.get("/").text
+
+
+def test_the_navigation_count_follows_a_notice_and_the_persons_own_change(
+    client, alice, carol, alice_enrolment, unit, django_assert_num_queries
+):
+    client.force_login(alice)
+    item = add_evidence(alice_enrolment, "Complaints log", unit, ["3.2"], submit=True)
+    assert "To do (0)</a>" in client.get(reverse("evidence:list")).text
+    # Counted once a minute at most: the next page reads it from the cache, in the same
+    # number of queries.
+    with django_assert_num_queries(4):
+        assert "To do (0)</a>" in client.get(reverse("notifications:list")).text
+    item_send_back(item=item, by=carol, text="Say which team.")  # alice is told
+    assert "To do (1)</a>" in client.get(reverse("notifications:list")).text
+    evidence_revise(item=item, by=alice)  # her own change: a draft now, not sent back
+    assert "To do (1)</a>" in client.get(reverse("notifications:list")).text
+    assert "Drafts not yet submitted" in client.get(reverse("home")).text
