@@ -150,6 +150,11 @@ def test_the_iqa_saves_a_review_as_a_draft_and_finishes_it_later(people, enrolme
     )
     iqa.check("review draft kept")
     shoot(iqa, "review-draft")
+    phone = people("iqa", width=PHONE, height=812)
+    phone.goto(f"/quality/samples/{entry.pk}/")
+    expect(phone.page.get_by_role("radio", name="Disagree with 2.1", exact=True)).to_be_checked()
+    phone.check("review draft kept")
+    shoot(phone, "review-draft")
 
     # Signing is refused while a decision has no verdict.
     page.get_by_label("Feedback to the assessor").fill("Clear rationales; 2.1 needs a name.")
