@@ -26,12 +26,13 @@ from django.utils import timezone
 from django.utils.text import capfirst, get_text_list
 
 from criteria.models import AssessmentCriterion, CriterionPart, Qualification
-from evidence.models import EvidenceItem, EvidenceMapping
+from evidence.models import EvidenceItem
 from evidence.services import criteria_open_to
 from people.models import Enrolment, EnrolmentUnit
 from people.selectors import name_matches
 from people.versions import CACHE_SECONDS
 
+from .criterion_state import states_for_enrolments
 from .models import Feedback, Judgement, Target, TargetReopening
 
 WAITING_FOR_REVIEW = (EvidenceItem.Status.SUBMITTED, EvidenceItem.Status.IN_REVIEW)
@@ -311,83 +312,23 @@ def caseload_levels(assessor, versions, today):
 
 
 def _unit_progress(enrolments):
-    """{enrolment id: [UnitProgress]} for these few enrolments: four queries."""
-    by_id = {enrolment.pk: enrolment for enrolment in enrolments}
-    enrolled_units = EnrolmentUnit.objects.filter(enrolment__in=list(by_id)).select_related("unit")
-    units_of = defaultdict(list)
-    for enrolled_unit in enrolled_units:
-        units_of[enrolled_unit.enrolment_id].append(enrolled_unit)
-    criteria = _criteria_by_unit({eu.unit_id for eus in units_of.values() for eu in eus})
-    evidenced = _ids_by_enrolment(
-        EvidenceMapping.objects.filter(item__enrolment__in=list(by_id))
-        .order_by()
-        .values_list("item__enrolment_id", "criterion_id", "part_id")
-        .distinct()
-    )
-    met = _ids_by_enrolment(
-        Judgement.objects.filter(
-            enrolled_unit__enrolment__in=list(by_id), outcome=Judgement.Outcome.MET
-        )
-        .order_by()
-        .values_list("enrolled_unit__enrolment_id", "criterion_id", "part_id")
-    )
-    progress = {}
-    for enrolment_id in by_id:
-        progress[enrolment_id] = []
-        for enrolled_unit in units_of[enrolment_id]:
-            unit_criteria = criteria.get(enrolled_unit.unit_id, {})
+    """{enrolment id: [UnitProgress]} for these few enrolments, counted from the one truth
+    about each criterion (assessments.criterion_state), as the progress page counts: four
+    queries."""
+    ids = [enrolment.pk for enrolment in enrolments]
+    states = states_for_enrolments(ids)
+    progress = {pk: [] for pk in ids}
+    for enrolment_id in ids:
+        for unit_states in states.get(enrolment_id, {}).values():
             progress[enrolment_id].append(
                 UnitProgress(
-                    unit=enrolled_unit.unit,
-                    total=len(unit_criteria),
-                    with_evidence=_count_evidenced(unit_criteria, *evidenced[enrolment_id]),
-                    met=_count_met(unit_criteria, *met[enrolment_id]),
+                    unit=unit_states.unit,
+                    total=unit_states.total,
+                    with_evidence=unit_states.with_evidence,
+                    met=unit_states.met,
                 )
             )
     return progress
-
-
-def _criteria_by_unit(unit_ids):
-    """{unit id: {criterion id: [part ids]}} for units whose criteria are loaded: one query."""
-    rows = (
-        AssessmentCriterion.objects.filter(
-            outcome__unit__in=unit_ids, outcome__unit__criteria_complete=True
-        )
-        .order_by()
-        .values_list("outcome__unit_id", "pk", "parts__id")
-    )
-    criteria = defaultdict(dict)
-    for unit_id, criterion_id, part_id in rows:
-        parts = criteria[unit_id].setdefault(criterion_id, [])
-        if part_id is not None:
-            parts.append(part_id)
-    return criteria
-
-
-def _ids_by_enrolment(rows):
-    """{enrolment id: (criterion ids, part ids)} from (enrolment, criterion, part) rows."""
-    found = defaultdict(lambda: (set(), set()))
-    for enrolment_id, criterion_id, part_id in rows:
-        criteria, parts = found[enrolment_id]
-        if part_id is None:
-            criteria.add(criterion_id)
-        else:
-            parts.add(part_id)
-    return found
-
-
-def _count_evidenced(criteria, criterion_ids, part_ids):
-    # As on the progress page: a criterion with parts has evidence once every part has.
-    return sum(
-        all(part in part_ids for part in parts) if parts else criterion in criterion_ids
-        for criterion, parts in criteria.items()
-    )
-
-
-def _count_met(criteria, criterion_ids, part_ids):
-    # As on the progress page: a criterion is met by its own judgement, which a criterion with
-    # parts can have only once every part is met.
-    return sum(criterion in criterion_ids for criterion in criteria)
 
 
 def _with_waiting_words(item, today):

@@ -281,6 +281,8 @@ def judgement_record(
             f"{judgement.get_outcome_display().lower()}."
         ),
         url=unit_url(enrolled_unit),
+        # One person's run of edits to one judgement within the hour is one notice.
+        topic=f"judgement:{judgement.pk}:by:{by.pk}",
     )
     return judgement
 

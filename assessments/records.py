@@ -104,7 +104,7 @@ def assessor_record_acknowledge(*, item, by, comment=""):
     version.save(update_fields=["acknowledged_by", "acknowledged_at", "acknowledgement"])
     notify(
         recipient=item.enrolment.assessor,
-        kind=Notification.Kind.FEEDBACK,
+        kind=Notification.Kind.RECORD_ACKNOWLEDGED,
         message=(
             f"{by.display_name} acknowledged version {version.number} of your record "
             f"“{item.title}”."

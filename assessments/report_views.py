@@ -1,17 +1,24 @@
 """Downloads of the coverage report (PDF) and the criteria-by-evidence matrix (CSV).
 
 Anyone with a role on the enrolment may download them: the learner, their assessor, their IQA
-and centre admins. Each view reads: load, authorise, choose the unit, build, send.
+and centre admins. The pages offer the PDF as a job (`coverage_pdf_prepare`, jobs/), so a
+long portfolio is made by a worker while the browser shows its progress; the direct download
+stays for the EQA, who may not ask for work to be done (quality/middleware.py).
+Each view reads: load, authorise, choose the unit, build, send.
 """
 
 from django.http import Http404, HttpResponse, HttpResponseNotFound
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
-from people.access import enrolment_for_user, enrolment_role, units_in_scope
+from jobs.models import Job
+from jobs.services import job_start
+from people.access import Role, enrolment_for_user, enrolment_role, units_in_scope
 from people.versions import cached
+from submissions.once import saved_once
 
 from . import reports
 
@@ -26,6 +33,26 @@ def matrix_csv(request, enrolment_pk):
     return _download(request, enrolment_pk, "csv")
 
 
+@require_POST
+@saved_once
+def coverage_pdf_prepare(request, enrolment_pk):
+    """The whole portfolio's PDF, made by a worker; the job's page shows it being prepared."""
+    enrolment = enrolment_for_user(request.user, enrolment_pk)
+    unit = None
+    if request.POST.get("unit"):
+        try:
+            unit = reports.unit_on_enrolment(enrolment, request.POST["unit"])
+        except reports.UnitNotOnEnrolment as error:
+            return HttpResponseNotFound(str(error), content_type="text/plain; charset=utf-8")
+    job = job_start(
+        kind=Job.Kind.COVERAGE_PDF,
+        by=request.user,
+        enrolment=enrolment,
+        params={"unit": unit.slug if unit else ""},
+    )
+    return redirect(job)
+
+
 RENDERERS = {
     "pdf": (reports.render_coverage_pdf, "application/pdf"),
     "csv": (reports.render_matrix_csv, "text/csv; charset=utf-8"),
@@ -35,9 +62,8 @@ RENDERERS = {
 def _download(request, enrolment_pk, kind):
     enrolment = enrolment_for_user(request.user, enrolment_pk)
     # An external quality assurer gets the units their grant names, and only those.
-    only_unit_ids = units_in_scope(
-        request.user, enrolment_role(request.user, enrolment), enrolment.pk
-    )
+    role = enrolment_role(request.user, enrolment)
+    only_unit_ids = units_in_scope(request.user, role, enrolment.pk)
     unit = None
     if request.GET.get("unit"):
         try:
@@ -51,7 +77,10 @@ def _download(request, enrolment_pk, kind):
 
     def build():
         report = reports.coverage_report(
-            enrolment=enrolment, unit=unit, only_unit_ids=only_unit_ids
+            enrolment=enrolment,
+            unit=unit,
+            only_unit_ids=only_unit_ids,
+            submitted_only=role == Role.EQA,
         )
         return render(report)
 

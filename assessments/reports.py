@@ -28,19 +28,20 @@ from evidence.models import (
     EvidenceMapping,
     EvidenceVersion,
 )
+from evidence.typed import typed_template
 from nvq_portfolio.text import NUL
 from people.models import EnrolmentUnit
 
+from .criterion_state import CriterionState, UnitStates, portfolio_states
 from .models import Feedback, Judgement, JudgementEvidence, UnitSignOff
 
-MET = "Met"
-NOT_YET_MET = "Not yet met"
-NOT_JUDGED = "Not judged"
-NO_EVIDENCE = "No evidence"
 STYLESHEET = Path(__file__).parent / "templates" / "assessments" / "report" / "report.css"
 METHOD_LABELS = dict(AssessmentMethod.choices)
 FEEDBACK_SHOWN = 5  # the last few messages of each item's thread; the app shows the rest
 VACSR = ("valid", "authentic", "current", "sufficient", "reliable")
+# Characters of a typed account the report shows under its item; the portfolio has the rest,
+# and a bound keeps the PDF's length and time in proportion to the number of items.
+TYPED_SHOWN = 2000
 
 
 class UnitNotOnEnrolment(LookupError):
@@ -84,6 +85,20 @@ class IndexEntry:
     def label(self):
         return f"{self.ref} {self.item.title}"
 
+    @cached_property
+    def typed(self):
+        """The typed account (STAR, AIRR, 1:1, witness...) as submitted, its answers cut to
+        TYPED_SHOWN characters in all, or None for an item of files only."""
+        source = self.version or self.item
+        template = typed_template(source.template)
+        if template is None:
+            return None
+        answers, length = template.answers_within(source.typed_content, TYPED_SHOWN)
+        if not answers:
+            return None
+        shown = sum(len(answer) for _, answer in answers)
+        return TypedAccount(template.name, answers, length, shown if shown < length else None)
+
     @property
     def feedback_shown(self):
         return self.feedback[-FEEDBACK_SHOWN:]
@@ -91,6 +106,23 @@ class IndexEntry:
     @property
     def feedback_hidden(self):
         return max(len(self.feedback) - FEEDBACK_SHOWN, 0)
+
+
+@dataclass
+class TypedAccount:
+    name: str  # the template's: "Reflective account (STAR)"
+    answers: list[tuple[str, str]]  # (label, answer), cut to TYPED_SHOWN characters in all
+    length: int  # characters of the whole account
+    shown: int | None  # characters shown when it was cut, else None
+
+    @property
+    def cut_note(self):
+        if self.shown is None:
+            return ""
+        return (
+            f"The first {self.shown:,} of its {self.length:,} characters; the whole account "
+            "is on the item's page in the portfolio."
+        )
 
 
 @dataclass
@@ -129,33 +161,16 @@ class CriterionRow:
     evidence: list[EvidenceUse]  # relied on when judged, else the submitted items mapped
     decisions: dict[int, str]  # item pk -> mapping decision value, submitted items only
     drafts_only: bool  # mapped only by items never submitted
+    state: CriterionState  # the one truth about it, shared with every page
     parts: list["CriterionRow"] = field(default_factory=list)
 
     @property
     def has_evidence(self):
-        if self.judgement is not None and self.judgement.outcome == Judgement.Outcome.MET:
-            return True
-        direct = any(
-            use.relied_on is not None or use.mapping.decision != EvidenceMapping.Decision.REJECTED
-            for use in self.evidence
-        )
-        if self.parts and not direct:
-            return all(part.has_evidence for part in self.parts)
-        return direct
+        return self.state.has_evidence
 
     @property
     def status(self):
-        if self.judgement is not None:
-            return self.judgement.get_outcome_display()
-        if self.parts:
-            # Met parts still leave the whole criterion to be judged: its own judgement says.
-            statuses = {part.status for part in self.parts}
-            if NOT_YET_MET in statuses:
-                return NOT_YET_MET
-            if self.has_evidence or statuses - {NO_EVIDENCE}:
-                return NOT_JUDGED
-            return NO_EVIDENCE
-        return NOT_JUDGED if self.has_evidence else NO_EVIDENCE
+        return self.state.label
 
     @property
     def method_labels(self):
@@ -185,13 +200,6 @@ class CriterionRow:
             for refs, (d, v, c) in groups
         ]
 
-    def leaves(self):
-        """What is left to judge: its parts not yet met, else the criterion itself."""
-        unmet_parts = [part for part in self.parts if part.status != MET]
-        if unmet_parts:
-            return unmet_parts + ([self] if self.judgement is not None else [])
-        return [self]
-
     def matrix_rows(self):
         return [self, *self.parts]
 
@@ -209,6 +217,7 @@ class UnitSection:
     sign_offs: list[UnitSignOff]
     entries: list[IndexEntry]  # items mapped to or relied on in this unit, in E order
     decision_comments: list[tuple[str, IndexEntry, EvidenceMapping]]
+    states: UnitStates
 
     @property
     def unit(self):
@@ -228,11 +237,11 @@ class UnitSection:
 
     @property
     def met(self):
-        return sum(row.status == MET for row in self.criteria)
+        return self.states.met
 
     @property
     def with_evidence(self):
-        return sum(row.has_evidence for row in self.criteria)
+        return self.states.with_evidence
 
     @cached_property
     def matrix_rows(self):
@@ -240,26 +249,9 @@ class UnitSection:
 
     @cached_property
     def gaps(self):
-        """What stands between the learner and this unit, as sentences."""
-        leaves = [leaf for row in self.criteria for leaf in row.leaves()]
-        sentences = []
-        missing = [leaf for leaf in leaves if leaf.status == NO_EVIDENCE]
-        no_evidence = [leaf.code for leaf in missing if not leaf.drafts_only]
-        drafts = [leaf.code for leaf in missing if leaf.drafts_only]
-        not_yet = [leaf.code for leaf in leaves if leaf.status == NOT_YET_MET]
-        waiting = [leaf.code for leaf in leaves if leaf.status == NOT_JUDGED]
-        if no_evidence:
-            sentences.append(f"No evidence yet for {get_text_list(no_evidence, 'and')}.")
-        if drafts:
-            codes = get_text_list(drafts, "and")
-            sentences.append(f"Only draft evidence, not yet submitted for assessment, for {codes}.")
-        if not_yet:
-            sentences.append(f"Judged not yet met: {get_text_list(not_yet, 'and')}.")
-        if waiting:
-            sentences.append(
-                f"Evidence waiting for the assessor's judgement: {get_text_list(waiting, 'and')}."
-            )
-        return sentences
+        """What stands between the learner and this unit, as sentences: the progress page's
+        gap list, word for word."""
+        return self.states.gap_sentences + self.states.rejection_sentences
 
     @property
     def entries_with_feedback(self):
@@ -278,6 +270,7 @@ class CoverageReport:
     generated_at: datetime.datetime
     scope: object = None  # the one unit reported on, or None for all of them
     site_name: str = ""
+    typed_shown: str = f"{TYPED_SHOWN:,}"  # "2,000", for the index's note
 
     @property
     def scope_name(self):
@@ -396,17 +389,19 @@ def _index_entry(number, item, several_units):
     )
 
 
-def coverage_report(*, enrolment, unit=None, only_unit_ids=None, now=None):
+def coverage_report(*, enrolment, unit=None, only_unit_ids=None, submitted_only=False, now=None):
     """Everything the report on `enrolment` (one unit, or all when `unit` is None) shows.
 
     `only_unit_ids` narrows it to those units and the items mapped to them: what an external
-    quality assurer's grant covers.
+    quality assurer's grant covers, and `submitted_only` leaves drafts out of where each
+    criterion stands, as their progress page does.
 
     `enrolment` should come with its learner, qualification, assessor and IQA selected, as
     people.access.enrolment_for_user gives it. Costs the same number of queries for 2 items
     as for 200.
     """
     enrolled_units = _enrolled_units(enrolment, unit, only_unit_ids)
+    states = portfolio_states(enrolment, only_unit_ids=only_unit_ids, submitted_only=submitted_only)
     items = _items(enrolment, only_unit_ids)
     several_units = len({m.criterion.outcome.unit_id for i in items for m in i.mappings.all()}) > 1
     index = [
@@ -425,7 +420,13 @@ def coverage_report(*, enrolment, unit=None, only_unit_ids=None, now=None):
     return CoverageReport(
         enrolment=enrolment,
         units=[
-            _unit_section(enrolled_unit, entries=entries, mapped=mapped, drafts=drafts)
+            _unit_section(
+                enrolled_unit,
+                entries=entries,
+                mapped=mapped,
+                drafts=drafts,
+                states=states[enrolled_unit.unit_id],
+            )
             for enrolled_unit in enrolled_units
         ],
         index=index,
@@ -435,7 +436,7 @@ def coverage_report(*, enrolment, unit=None, only_unit_ids=None, now=None):
     )
 
 
-def _unit_section(enrolled_unit, *, entries, mapped, drafts):
+def _unit_section(enrolled_unit, *, entries, mapped, drafts, states):
     unit = enrolled_unit.unit
     judgements = {(j.criterion_id, j.part_id): j for j in enrolled_unit.judgements.all()}
 
@@ -463,6 +464,7 @@ def _unit_section(enrolled_unit, *, entries, mapped, drafts):
             evidence=evidence,
             decisions={pk: mapping.decision for pk, mapping in mappings.items()},
             drafts_only=key in drafts and not mappings,
+            state=states.get(*key),
             parts=[part_row for _, part_row in parts],
         )
 
@@ -486,6 +488,7 @@ def _unit_section(enrolled_unit, *, entries, mapped, drafts):
         sign_offs=list(enrolled_unit.sign_offs.all()),
         entries=[],
         decision_comments=[],
+        states=states,
     )
     used = {}
     for matrix_row in section.matrix_rows:

@@ -183,7 +183,8 @@ def feedback_add(*, item, by, text):
     feedback.save()
     if kind == Feedback.Kind.COMMENT:
         _start(item)
-    notify(recipient=recipient, kind=Notification.Kind.FEEDBACK, message=message, url=url)
+    notice = Notification.Kind.REPLY if kind == Feedback.Kind.REPLY else Notification.Kind.FEEDBACK
+    notify(recipient=recipient, kind=notice, message=message, url=url)
     return feedback
 
 
@@ -245,7 +246,7 @@ def item_accept(*, item, by, comment=""):
     _set_status(item, EvidenceItem.Status.ACCEPTED)
     notify(
         recipient=item.enrolment.learner,
-        kind=Notification.Kind.FEEDBACK,
+        kind=Notification.Kind.ITEM_ACCEPTED,
         message=f"{by.display_name} accepted “{item.title}”",
         url=item.get_absolute_url(),
     )

@@ -222,20 +222,6 @@ def unit_assessment(enrolled_unit):
     return UnitAssessment(enrolled_unit=enrolled_unit, rows=rows)
 
 
-def met_ids_for_enrolment(enrolment):
-    """(met criterion ids, met part ids) across the enrolment's units, for coverage: one query."""
-    met = Judgement.objects.filter(
-        enrolled_unit__enrolment=enrolment, outcome=Judgement.Outcome.MET
-    ).values_list("criterion_id", "part_id")
-    criterion_ids, part_ids = set(), set()
-    for criterion_id, part_id in met:
-        if part_id is None:
-            criterion_ids.add(criterion_id)
-        else:
-            part_ids.add(part_id)
-    return frozenset(criterion_ids), frozenset(part_ids)
-
-
 def standing_sign_off(enrolled_unit):
     """The unit's sign-off that has not been reopened, or None."""
     sign_off = (

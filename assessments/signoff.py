@@ -493,7 +493,7 @@ def unit_countersign(*, sign_off, by, declaration_confirmed):
     unit = enrolled_unit.unit
     notify(
         recipient=enrolment.assessor,
-        kind=Notification.Kind.UNIT_SIGNED,
+        kind=Notification.Kind.UNIT_COUNTERSIGNED,
         message=f"{by.display_name} countersigned unit {unit.display_reference} {unit.title}.",
         url=unit_url(enrolled_unit),
     )
@@ -522,12 +522,11 @@ def unit_reopen(*, sign_off, by, reason):
     sign_off.full_clean()
     sign_off.save(update_fields=["reopened_at", "reopened_by", "reopen_reason"])
     unit = enrolled_unit.unit
-    # There is no notice kind for a reopening; a reopened unit is about judgements changing.
     for person in (enrolment.learner, enrolment.assessor, enrolment.iqa):
         if person is not None and person.pk != by.pk:
             notify(
                 recipient=person,
-                kind=Notification.Kind.JUDGEMENT_CHANGED,
+                kind=Notification.Kind.UNIT_REOPENED,
                 message=(
                     f"{by.display_name} reopened unit {unit.display_reference} "
                     f"for {enrolment.learner.display_name}: {reason}"

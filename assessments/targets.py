@@ -71,11 +71,11 @@ def target_set(*, enrolment, by, description, due_date, criteria=(), parts=()):
     target.save()
     target.criteria.set(criteria)
     target.parts.set(parts)
-    # A new target is feedback; TARGET_DUE is kept for reminders, so that a reminder the same
-    # day is not mistaken for one already sent.
+    # TARGET_DUE is kept for reminders, so that a reminder the same day is not mistaken for
+    # one already sent.
     notify(
         recipient=enrolment.learner,
-        kind=Notification.Kind.FEEDBACK,
+        kind=Notification.Kind.TARGET_SET,
         message=(
             f"{by.display_name} set you a target, due {due_date:%d/%m/%Y}: {_short(description)}"
         ),
@@ -101,7 +101,7 @@ def target_close(*, target, by, status):
     target.save(update_fields=["status", "closed_at", "closed_by"])
     notify(
         recipient=target.enrolment.learner,
-        kind=Notification.Kind.FEEDBACK,
+        kind=Notification.Kind.TARGET_CLOSED,
         message=(
             f"{by.display_name} marked your target {target.get_status_display().lower()}: "
             f"{_short(target.description)}"

@@ -32,5 +32,6 @@ urlpatterns = [
     path(f"{U}/reopen/", judgement_views.reopen, name="reopen"),
     # reports
     path(f"{E}/report.pdf", report_views.coverage_pdf, name="report_pdf"),
+    path(f"{E}/report/prepare/", report_views.coverage_pdf_prepare, name="report_prepare"),
     path(f"{E}/matrix.csv", report_views.matrix_csv, name="matrix_csv"),
 ]

@@ -7,6 +7,7 @@ settings in the environment; prints one JSON document on standard output.
 
 import json
 import os
+import random
 import re
 import subprocess
 import sys
@@ -28,7 +29,8 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from assessments import reports  # noqa: E402
 from criteria.models import Qualification, Unit  # noqa: E402
-from evidence.models import EvidenceItem  # noqa: E402
+from evidence.models import EvidenceItem, EvidenceVersion  # noqa: E402
+from evidence.typed import TEMPLATES  # noqa: E402
 from people.bulk_demo import seed_bulk_portfolios  # noqa: E402
 from people.models import Enrolment, EnrolmentUnit, User  # noqa: E402
 from quality.models import SamplingPlan  # noqa: E402
@@ -37,9 +39,59 @@ LARGE = "bench100"  # the learner whose one unit has 100 items
 L3_UNIT = "a-601-2550"
 
 
+# Sentences of the typed accounts given to the 100-item learner's items.
+ACCOUNT_SENTENCES = [
+    "A colleague in the finance team rang to say the month-end figures had not arrived.",
+    "I checked the shared mailbox and found the report had gone to an old address.",
+    "I apologised, sent the report straight away and asked them to confirm it had arrived.",
+    "We agreed a timescale of four working hours for any reply to a query of this kind.",
+    "I updated the distribution list and told my line manager what had happened and why.",
+    "The next month the figures arrived on time and the team thanked me for the change.",
+    "I learnt to check the list of recipients whenever someone joins or leaves a team.",
+    "My manager watched me take the call and log it in the complaints record that day.",
+]
+# A template for each kind of account a learner types, by the words of the item's title.
+ACCOUNT_TEMPLATES = {"STAR": "star", "Complaints": "airr", "1 to 1": "one_to_one"}
+
+
+def _typed_answers(template, rng):
+    """Answers for each section: a name for a one-line one, 100 to 1,200 characters of
+    sentences for a long one, so some accounts are longer than the report shows."""
+    answers = {}
+    for section in template.sections:
+        if not section.long:
+            answers[section.key] = "Sam Patel, office manager"
+            continue
+        text, wanted = [], rng.randint(100, 1200)
+        while sum(map(len, text)) < wanted:
+            text.append(rng.choice(ACCOUNT_SENTENCES))
+        answers[section.key] = " ".join(text)
+    return answers
+
+
+def give_typed_accounts(enrolment):
+    """Typed accounts (STAR, AIRR, 1:1, witness) on the items whose titles name them, in the
+    item and its submitted version, as a learner's typed evidence has them."""
+    rng = random.Random(11)
+    items = list(enrolment.evidence_items.order_by("pk"))
+    for item in items:
+        key = next((k for words, k in ACCOUNT_TEMPLATES.items() if words in item.title), None)
+        item.template = key or ("witness" if "Witness" in item.title else "")
+        item.typed_content = _typed_answers(TEMPLATES[item.template], rng) if item.template else {}
+    EvidenceItem.objects.bulk_update(items, ["template", "typed_content"])
+    versions = list(EvidenceVersion.objects.filter(item__in=items).select_related("item"))
+    for version in versions:
+        version.template, version.typed_content = version.item.template, version.item.typed_content
+    EvidenceVersion.objects.bulk_update(versions, ["template", "typed_content"])
+    return sum(bool(item.template) for item in items)
+
+
 def prepare_large_portfolio(items=100):
     """A learner with `items` items on one unit, for the coverage PDF and the big matrix."""
     if User.objects.filter(username=LARGE).exists():
+        enrolment = _enrolment(LARGE)
+        if not enrolment.evidence_items.exclude(template="").exists():  # seeded before accounts
+            give_typed_accounts(enrolment)
         return {"created": False}
     assessor = User.objects.get(username="assessor")
     iqa = User.objects.get(username="iqa")
@@ -58,7 +110,7 @@ def prepare_large_portfolio(items=100):
     )
     enrolled_unit = EnrolmentUnit.objects.create(enrolment=enrolment, unit=unit)
     seed_bulk_portfolios([enrolled_unit], items=items, seed=100)
-    return {"created": True}
+    return {"created": True, "typed accounts": give_typed_accounts(enrolment)}
 
 
 def _enrolment(username):

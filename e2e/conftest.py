@@ -7,6 +7,8 @@ stage starts where the one before left the data. Leave gaps in the numbers for n
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -58,12 +60,46 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture(scope="session", autouse=True)
 def _e2e_settings(tmp_path_factory):
-    """Uploaded files go to a temporary folder; passwords hash fast."""
+    """Uploaded files go to a temporary folder; passwords hash fast; jobs are queued in the
+    database for the worker (`worker`), as in production."""
     with override_settings(
         MEDIA_ROOT=tmp_path_factory.mktemp("media"),
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": []}},
     ):
         yield
+
+
+@pytest.fixture(scope="session")
+def worker(database, tmp_path_factory):
+    """`manage.py db_worker` beside the live server, on the same test database and media."""
+    from django.conf import settings
+    from django.db import connection
+
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        url = f"sqlite:///{db['NAME']}"
+    else:
+        url = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT'] or 5432}/"
+        url += db["NAME"]
+    log = tmp_path_factory.mktemp("worker") / "worker.log"
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "TASKS_BACKEND": "database",
+    }
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--no-reload"],
+            cwd=Path(__file__).resolve().parent.parent,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    yield process
+    process.terminate()
+    process.wait(timeout=30)
 
 
 @pytest.fixture(autouse=True)

@@ -187,6 +187,6 @@ def test_the_learner_sees_their_progress_change(learner):
     assert after["criteria have submitted evidence"] == 26 > submitted_before
     assert after["criteria met"] == progress_before["criteria met"]
     expect(page.get_by_text("Every criterion has evidence.")).to_be_visible()
-    expect(page.get_by_text("Only draft evidence so far")).to_have_count(0)
+    expect(page.get_by_text("Only draft evidence")).to_have_count(0)
     expect(page.get_by_text("26 of 26 criteria have submitted evidence")).to_be_visible()
     learner.check("progress after submitting")

@@ -17,6 +17,8 @@ from django.utils.html import format_html
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST, require_safe
 
+from nvq_portfolio.stored_files import open_for_download
+
 from .access import OWNER, evidence_file_for_user, evidence_item_for_user
 from .sniffing import ACCEPTED_TYPES
 from .uploads import evidence_file_add, evidence_file_remove, safe_file_name
@@ -134,7 +136,7 @@ def download(request, pk):
     content_type = file_type.content_type if file_type else "application/octet-stream"
     if content_type in TEXT_TYPES:
         content_type += "; charset=utf-8"
-    stream = evidence_file.file.storage.open(evidence_file.file.name, "rb")
+    stream = open_for_download(evidence_file.file)
     response = _ranged_file_response(
         request,
         stream,

@@ -4,7 +4,6 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.functional import SimpleLazyObject
 
-from assessments.selectors import met_ids_for_enrolment
 from people import selectors as people_selectors
 from people.access import Role, enrolment_for_user, enrolment_role, units_in_scope
 
@@ -22,11 +21,8 @@ def progress(request, enrolment_pk):
     def units():
         # Read only when the template's cached fragment (keyed by the portfolio's version)
         # has to be rendered again.
-        met_criterion_ids, met_part_ids = met_ids_for_enrolment(enrolment)
         return selectors.coverage_for_enrolment(
             enrolment,
-            met_criterion_ids=met_criterion_ids,
-            met_part_ids=met_part_ids,
             only_unit_ids=only_unit_ids,
             submitted_only=role == Role.EQA,
         )

@@ -7,7 +7,7 @@ progress page, the home page and reports read it. `evidence_items_for_list` is t
 import datetime
 import re
 from dataclasses import dataclass, field
-from functools import cached_property, partial
+from functools import cached_property
 
 from django.db.models import (
     Case,
@@ -17,16 +17,14 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
-    Prefetch,
     Q,
     Subquery,
     When,
 )
 from django.db.models.functions import Coalesce
 from django.urls import reverse
-from django.utils.text import get_text_list
 
-from criteria.models import AssessmentCriterion, CriterionPart, LearningOutcome, Unit
+from criteria.models import Unit
 from people.access import enrolments_visible_to, eqa_condition
 from people.models import EnrolmentUnit
 from people.selectors import name_matches
@@ -72,109 +70,17 @@ class MappedItem:
         return reverse("evidence:item", args=[self.pk])
 
 
-def _state(*, met, has_submitted, has_evidence):
-    if met:
-        return "Met"
-    if has_submitted:
-        return "Submitted evidence"
-    if has_evidence:
-        return "Draft evidence only"
-    return "No evidence yet"
-
-
-@dataclass
-class PartCoverage:
-    part: CriterionPart
-    code: str
-    items: list[MappedItem]
-    met: bool = False
-
-    @property
-    def has_evidence(self):
-        return bool(self.items)
-
-    @property
-    def has_submitted_evidence(self):
-        return any(not item.is_draft for item in self.items)
-
-    @property
-    def state(self):
-        return _state(
-            met=self.met,
-            has_submitted=self.has_submitted_evidence,
-            has_evidence=self.has_evidence,
-        )
-
-
-@dataclass
-class CriterionCoverage:
-    """A criterion and what is mapped to it. With parts, it has evidence only when each part has.
-
-    `items` are mapped to the criterion as a whole; a criterion with parts is mapped part by
-    part, so its `items` are normally empty and its parts carry the evidence.
-    """
-
-    criterion: AssessmentCriterion
-    code: str
-    items: list[MappedItem]
-    parts: list[PartCoverage]
-    met: bool = False
-
-    @property
-    def has_evidence(self):
-        if self.parts:
-            return all(part.has_evidence for part in self.parts)
-        return bool(self.items)
-
-    @property
-    def has_submitted_evidence(self):
-        if self.parts:
-            return all(part.has_submitted_evidence for part in self.parts)
-        return any(not item.is_draft for item in self.items)
-
-    @property
-    def gaps(self):
-        """Codes still without evidence: the criterion, or only its parts that lack it."""
-        if self.parts:
-            return [part.code for part in self.parts if not part.has_evidence]
-        return [] if self.items else [self.code]
-
-    @property
-    def drafts_only(self):
-        """Codes whose only evidence is drafts: the assessor cannot judge them yet."""
-        if self.parts:
-            return [
-                part.code
-                for part in self.parts
-                if part.has_evidence and not part.has_submitted_evidence
-            ]
-        return [self.code] if self.has_evidence and not self.has_submitted_evidence else []
-
-    @property
-    def state(self):
-        return _state(
-            met=self.met,
-            has_submitted=self.has_submitted_evidence,
-            has_evidence=self.has_evidence,
-        )
-
-
-@dataclass
-class OutcomeCoverage:
-    outcome: LearningOutcome
-    criteria: list[CriterionCoverage]
-
-
 @dataclass
 class MatrixRow:
     """One row of the criteria-by-evidence matrix: a criterion or one of its parts."""
 
     code: str
     text: str
-    state: str
+    state: str  # in words, as assessments.criterion_state.LABELS says it
+    state_key: str
     is_part: bool
     has_parts: bool
-    cells: list  # one per column of UnitCoverage.items: the item when mapped, else None
+    cells: list  # one per column of UnitCoverage.items: the MappingFact when mapped, else None
 
     @property
     def mapped_directly(self):
@@ -183,81 +89,78 @@ class MatrixRow:
 
 @dataclass
 class UnitCoverage:
-    """One enrolled unit: its outcomes, criteria and parts with the evidence mapped to each.
+    """One enrolled unit: its criteria and parts, where each stands and the evidence behind it.
 
-    An outline unit (criteria not yet loaded) has no criteria here, so every count is 0 and
-    there are no gaps; check `criteria_loaded` before showing numbers.
+    `states` is the unit's assessments.criterion_state.UnitStates, the one truth every page
+    reads. An outline unit (criteria not yet loaded) has no criteria here, so every count is 0
+    and there are no gaps; check `criteria_loaded` before showing numbers.
     """
 
     unit: Unit
-    outcomes: list[OutcomeCoverage]
+    states: object
     items: list[MappedItem] = field(default_factory=list)  # mapped to the unit, oldest first
 
     @property
     def criteria_loaded(self):
         return self.unit.criteria_complete
 
-    @cached_property
+    @property
     def criteria(self):
-        return [criterion for outcome in self.outcomes for criterion in outcome.criteria]
+        return self.states.criteria
 
     @property
     def total(self):
-        return len(self.criteria)
+        return self.states.total
 
     @property
     def with_evidence(self):
-        """Criteria with evidence of any status, drafts included."""
-        return sum(criterion.has_evidence for criterion in self.criteria)
+        """Criteria with evidence the assessor has not turned down, drafts included."""
+        return self.states.with_evidence
 
     @property
     def with_submitted_evidence(self):
-        return sum(criterion.has_submitted_evidence for criterion in self.criteria)
+        return self.states.with_submitted_evidence
 
     @property
     def met(self):
-        return sum(criterion.met for criterion in self.criteria)
+        return self.states.met
 
     @property
     def gaps(self):
-        """Codes without any evidence, in numeric order: ['3.2', '5.1', '9.1 b']."""
-        return [code for criterion in self.criteria for code in criterion.gaps]
+        """Codes with no evidence, or none the assessor accepted, in numeric order."""
+        return self.states.codes_in("no_evidence", "rejected")
 
     @property
     def drafts_only(self):
-        return [code for criterion in self.criteria for code in criterion.drafts_only]
+        return self.states.codes_in("draft_only")
 
     @property
-    def gaps_text(self):
-        """'3.2, 5.1 and 9.1 b': the gaps as a sentence would say them."""
-        return get_text_list(self.gaps, "and")
+    def gap_sentences(self):
+        return self.states.gap_sentences
 
     @property
-    def drafts_only_text(self):
-        return get_text_list(self.drafts_only, "and")
+    def rejection_sentences(self):
+        return self.states.rejection_sentences
 
     @cached_property
     def matrix_rows(self):
         """Rows of criteria and parts in numeric order, each with a cell per item column."""
         columns = [item.pk for item in self.items]
         rows = []
-        for criterion in self.criteria:
-            rows.append(_matrix_row(criterion, columns, is_part=False))
-            rows.extend(_matrix_row(part, columns, is_part=True) for part in criterion.parts)
+        for row in self.states.rows:
+            mapped = {fact.item.pk: fact for fact in row.mappings}
+            rows.append(
+                MatrixRow(
+                    code=row.code,
+                    text=row.text,
+                    state=row.label,
+                    state_key=row.state,
+                    is_part=row.is_part,
+                    has_parts=bool(row.parts),
+                    cells=[mapped.get(pk) for pk in columns],
+                )
+            )
         return rows
-
-
-def _matrix_row(coverage, columns, *, is_part):
-    mapped = {item.pk: item for item in coverage.items}
-    subject = coverage.part if is_part else coverage.criterion
-    return MatrixRow(
-        code=coverage.code,
-        text=subject.text,
-        state=coverage.state,
-        is_part=is_part,
-        has_parts=not is_part and bool(coverage.parts),
-        cells=[mapped.get(pk) for pk in columns],
-    )
 
 
 def ever_submitted(item="pk"):
@@ -281,126 +184,26 @@ def submitted_title(item="pk"):
     )
 
 
-def _mapped_items(enrolment, *, submitted_only):
-    """Items mapped on this enrolment, keyed by criterion and by part: one query, no models.
-    `submitted_only`: only items submitted at least once, by their submitted title."""
-    mappings = EvidenceMapping.objects.filter(item__enrolment=enrolment)
-    if submitted_only:
-        mappings = mappings.filter(ever_submitted("item"))
-    rows = mappings.order_by("item__activity_date", "item_id").values_list(
-        "criterion_id",
-        "part_id",
-        "item_id",
-        submitted_title("item") if submitted_only else F("item__title"),
-        "item__status",
-        "item__activity_date",
-    )
-    by_criterion, by_part, items = {}, {}, {}
-    for criterion_id, part_id, item_id, title, status, activity_date in rows:
-        item = items.setdefault(item_id, MappedItem(item_id, title, status, activity_date))
-        if part_id is None:
-            by_criterion.setdefault(criterion_id, []).append(item)
-        else:
-            by_part.setdefault(part_id, []).append(item)
-    return by_criterion, by_part
+def coverage_for_enrolment(enrolment, *, only_unit_ids=None, submitted_only=False):
+    """Coverage of each enrolled unit, in the enrolment's unit order: four queries in all.
 
-
-def coverage_for_enrolment(
-    enrolment,
-    *,
-    met_criterion_ids=frozenset(),
-    met_part_ids=frozenset(),
-    only_unit_ids=None,
-    submitted_only=False,
-):
-    """Coverage of each enrolled unit, in the enrolment's unit order: five queries in all.
-
-    Returns a list of UnitCoverage. `met_criterion_ids` and `met_part_ids` are where
-    judgements plug in (assessments.selectors.met_ids_for_enrolment); a criterion with parts
-    is met only by its own judgement, which needs every part met first. `only_unit_ids`
-    narrows it to those units (what an external quality assurer's grant covers), and
-    `submitted_only` to evidence submitted at least once (what they read).
+    Returns a list of UnitCoverage, each read from assessments.criterion_state, so the
+    progress page, the matrix and the reports say the same of every criterion.
+    `only_unit_ids` narrows it to those units (what an external quality assurer's grant
+    covers), and `submitted_only` to evidence submitted at least once (what they read).
     """
-    parts = CriterionPart.objects.order_by("letter")
-    criteria = AssessmentCriterion.objects.order_by("number").prefetch_related(
-        Prefetch("parts", queryset=parts)
-    )
-    outcomes = LearningOutcome.objects.order_by("number").prefetch_related(
-        Prefetch("criteria", queryset=criteria)
-    )
-    enrolled_units = (
-        EnrolmentUnit.objects.filter(enrolment=enrolment)
-        .select_related("unit")
-        .prefetch_related(Prefetch("unit__outcomes", queryset=outcomes))
-    )
-    if only_unit_ids is not None:
-        enrolled_units = enrolled_units.filter(unit_id__in=only_unit_ids)
-    by_criterion, by_part = _mapped_items(enrolment, submitted_only=submitted_only)
+    # Imported here: assessments builds on evidence, so evidence reads it only when asked.
+    from assessments.criterion_state import portfolio_states
 
-    criterion_coverage = partial(
-        _criterion_coverage,
-        by_criterion=by_criterion,
-        by_part=by_part,
-        met_criterion_ids=met_criterion_ids,
-        met_part_ids=met_part_ids,
-    )
-    coverage = []
-    for enrolled_unit in enrolled_units:
-        unit = enrolled_unit.unit
-        outcome_coverage = [
-            OutcomeCoverage(
-                outcome=outcome,
-                criteria=[
-                    criterion_coverage(outcome, criterion)
-                    for criterion in _criteria_to_count(unit, outcome)
-                ],
-            )
-            for outcome in unit.outcomes.all()
-        ]
-        unit_coverage = UnitCoverage(unit=unit, outcomes=outcome_coverage)
-        unit_coverage.items = _items_in_order(unit_coverage.criteria)
-        coverage.append(unit_coverage)
-    return coverage
-
-
-def _criteria_to_count(unit, outcome):
-    """An outline's criteria (if any) are not the awarding body's yet: nothing to count."""
-    return outcome.criteria.all() if unit.criteria_complete else []
-
-
-def _criterion_coverage(
-    outcome, criterion, *, by_criterion, by_part, met_criterion_ids, met_part_ids
-):
-    code = f"{outcome.number}.{criterion.number}"
-    parts = [
-        PartCoverage(
-            part=part,
-            code=f"{code} {part.letter}",
-            items=by_part.get(part.pk, []),
-            met=part.pk in met_part_ids,
-        )
-        for part in criterion.parts.all()
+    states = portfolio_states(enrolment, only_unit_ids=only_unit_ids, submitted_only=submitted_only)
+    return [
+        UnitCoverage(unit=unit_states.unit, states=unit_states, items=_items_in_order(unit_states))
+        for unit_states in states.values()
     ]
-    # A criterion with parts is met by its own judgement, which the assessor can record only
-    # once every part is met; the parts alone do not make it met.
-    met = criterion.pk in met_criterion_ids
-    return CriterionCoverage(
-        criterion=criterion,
-        code=code,
-        items=by_criterion.get(criterion.pk, []),
-        parts=parts,
-        met=met,
-    )
 
 
-def _items_in_order(criteria):
-    items = {}
-    for criterion in criteria:
-        for item in criterion.items:
-            items[item.pk] = item
-        for part in criterion.parts:
-            for item in part.items:
-                items[item.pk] = item
+def _items_in_order(unit_states):
+    items = {item.pk: item for row in unit_states.rows for item in row.items}
     return sorted(items.values(), key=lambda item: (item.activity_date, item.pk))
 
 

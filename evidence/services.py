@@ -242,7 +242,7 @@ def _ask_for_acknowledgement(item, version, by):
         what = f"revised their record “{item.title}” as version {version.number}"
     notify(
         recipient=item.enrolment.learner,
-        kind=Notification.Kind.FEEDBACK,
+        kind=Notification.Kind.RECORD_WRITTEN,
         message=(
             f"{by.display_name} {what}. "
             "Please read it and acknowledge that it is an accurate account."

@@ -45,6 +45,26 @@ class TypedTemplate:
         """(label, answer) pairs in the template's order, skipping unanswered optional ones."""
         return [(s.label, content.get(s.key, "")) for s in self.sections if content.get(s.key)]
 
+    def answers_within(self, content, limit):
+        """(label, answer) pairs as `answers` gives them, cut to at most `limit` characters of
+        answer in all, and the answers' whole length. A cut answer ends at a word, with "…",
+        and is the last one given."""
+        whole = self.answers(content or {})
+        shown, left = [], limit
+        for label, answer in whole:
+            if left <= 1:
+                break
+            if len(answer) > left:
+                cut = answer[: left - 1]  # room for the "…"
+                # Back to the last space, unless that loses more than a long word's length.
+                near_end = any(character.isspace() for character in cut[-40:])
+                at_space = cut.rsplit(None, 1)[0] if near_end else cut
+                shown.append((label, at_space.rstrip(" ,;:-\n") + "…"))
+                break
+            shown.append((label, answer))
+            left -= len(answer)
+        return shown, sum(len(answer) for _, answer in whole)
+
 
 TEMPLATES = {
     template.key: template

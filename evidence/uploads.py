@@ -6,9 +6,11 @@ files leave nothing behind and a later change can move storage to an object stor
 """
 
 import hashlib
+import logging
 import unicodedata
 from dataclasses import dataclass
 
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -22,6 +24,16 @@ from people.versions import changes_portfolio, of_file, of_item
 from . import rules
 from .models import EvidenceFile, EvidenceItem
 from .sniffing import sniff
+
+logger = logging.getLogger(__name__)
+
+# What a store that cannot take the bytes raises: the disk (full, unwritable) or an object
+# store (unreachable, bucket missing, credentials refused).
+STORAGE_FAILURES = (OSError, BotoCoreError, ClientError)
+STORE_FAILED = (
+    "The file could not be stored just now, so nothing was added. "
+    "Try again in a few minutes; if it keeps happening, tell your centre."
+)
 
 MAX_NAME_LENGTH = EvidenceFile._meta.get_field("original_name").max_length
 MAX_STORED_NAME_LENGTH = EvidenceFile._meta.get_field("file").max_length
@@ -198,6 +210,11 @@ def evidence_file_add(*, item, upload, by):
     name = evidence_file.file.field.generate_filename(evidence_file, original_name)
     try:
         evidence_file.file = storage.save(name, upload, max_length=MAX_STORED_NAME_LENGTH)
+    except STORAGE_FAILURES as error:
+        logger.exception("Could not store %s for item %s", original_name, item.pk)
+        delete_quietly(storage, name)
+        raise ValidationError(STORE_FAILED) from error
+    try:
         with transaction.atomic():
             # Submitting locks the item too, so a file cannot slip into a submitted version.
             locked = EvidenceItem.objects.select_for_update(of=("self",)).select_related(
@@ -208,9 +225,17 @@ def evidence_file_add(*, item, upload, by):
             evidence_file.save()
             duplicate = earlier_copy(evidence_file)
     except BaseException:
-        storage.delete(evidence_file.file.name or name)
+        delete_quietly(storage, evidence_file.file.name or name)
         raise
     return evidence_file, duplicate
+
+
+def delete_quietly(storage, name):
+    """Delete bytes whose row was never written; a store that is down keeps them, logged."""
+    try:
+        storage.delete(name)
+    except STORAGE_FAILURES:
+        logger.exception("Could not delete %s, stored for a row that was not written", name)
 
 
 @transaction.atomic

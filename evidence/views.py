@@ -88,7 +88,9 @@ def item_detail(request, pk):
     if not reads_working_copy(item):
         return redirect(last_submitted_version(item))
     actions = rules.item_actions(item, request.user)
-    mappings = list(item.mappings.select_related("criterion__outcome__unit", "part", "added_by"))
+    mappings = list(
+        item.mappings.select_related("criterion__outcome__unit", "part", "added_by", "decided_by")
+    )
     context = {
         "item": item,
         "actions": actions,

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "people",
     "criteria",
     "evidence",
@@ -55,10 +57,13 @@ INSTALLED_APPS = [
     "notifications",
     "quality",
     "submissions",
+    "jobs",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files straight from the app server, before sessions or sign-in are looked at.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     # Every page gets the policy below, unless a view sent its own (evidence files do).
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -118,6 +123,20 @@ CACHES = {
         }
     )
 }
+
+# Background jobs (reports, imports, emails) through django.tasks as backported by django-tasks,
+# queued in the database and run by `manage.py db_worker` (README, "Background jobs").
+# TASKS_BACKEND=immediate runs each job inside the request that queued it, as the tests do.
+TASKS_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+TASKS_BACKEND = envstr("TASKS_BACKEND", "database")
+if TASKS_BACKEND not in TASKS_BACKENDS:
+    raise EnvironmentSettingError(
+        f"TASKS_BACKEND must be database or immediate, not {TASKS_BACKEND!r}."
+    )
+TASKS = {"default": {"BACKEND": TASKS_BACKENDS[TASKS_BACKEND], "QUEUES": []}}
 
 AUTH_USER_MODEL = "people.User"
 AUTHENTICATION_BACKENDS = [
@@ -183,13 +202,36 @@ STATIC_ROOT = envpath("STATIC_ROOT", BASE_DIR / "staticfiles")
 # views that check who is asking.
 MEDIA_ROOT = envpath("MEDIA_ROOT", BASE_DIR / "media")
 MEDIA_URL = "/media/"
+# Evidence, standardisation documents and prepared reports go through Django's storage API:
+# the local disk by default, an S3-compatible bucket when AWS_STORAGE_BUCKET_NAME is set, so
+# several app servers and workers share one store (README, "Running in production").
+AWS_STORAGE_BUCKET_NAME = envstr("AWS_STORAGE_BUCKET_NAME")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": (
+        {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": AWS_STORAGE_BUCKET_NAME,
+                "endpoint_url": envstr("AWS_S3_ENDPOINT_URL") or None,
+                "region_name": envstr("AWS_S3_REGION_NAME") or None,
+                "access_key": envstr("AWS_ACCESS_KEY_ID") or None,
+                "secret_key": envstr("AWS_SECRET_ACCESS_KEY") or None,
+                # Private objects: every byte goes out through a view that checks access.
+                "default_acl": None,
+                "querystring_auth": True,
+                "querystring_expire": 60,
+                # Names are generated and unique (evidence/models.py): no existence check.
+                "file_overwrite": True,
+            },
+        }
+        if AWS_STORAGE_BUCKET_NAME
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
 }

@@ -9,6 +9,8 @@ from django.views.decorators.http import require_GET
 from people import selectors
 from quality.selectors import grants_in_force
 
+from .todo import todo_for
+
 # The home page shows the first few learners of each role and links to the full lists, so it
 # costs the same for an assessor of 1,000 as for one of 10.
 HOME_ROWS = 10
@@ -19,6 +21,7 @@ def home(request):
     user = request.user
     first_page = Paginator(selectors.caseload_for_assessor(user), HOME_ROWS).get_page(1)
     context = {
+        "todo": todo_for(user),
         "learner_enrolments": selectors.learner_enrolments(user),
         "caseload": first_page,
         "iqa_enrolments": Paginator(selectors.enrolments_for_iqa(user), HOME_ROWS).get_page(1),

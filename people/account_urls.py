@@ -21,4 +21,5 @@ urlpatterns = [
         name="two_factor_recovery_codes",
     ),
     path("two-factor/turn-off/", account_views.two_factor_disable, name="two_factor_disable"),
+    path("notices/", account_views.notice_email, name="notice_email"),
 ]

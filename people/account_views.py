@@ -24,6 +24,7 @@ from nvq_portfolio.client_address import client_address
 from . import selectors, services, two_factor
 from .access import two_factor_required
 from .forms import (
+    NoticeEmailForm,
     PasswordResetAllowingNewPeopleForm,
     TwoFactorCodeForm,
     TwoFactorSetupForm,
@@ -161,3 +162,21 @@ def two_factor_disable(request):
     else:
         messages.success(request, "Two-factor sign-in is off: you sign in with your password only.")
     return redirect("two_factor")
+
+
+def notice_email(request):
+    """How the signed-in person hears of their notices: an email each, or a daily digest."""
+    current = "on" if request.user.daily_digest else "off"
+    form = NoticeEmailForm(request.POST or None, initial={"daily_digest": current})
+    if request.method == "POST" and form.is_valid():
+        services.person_notice_email_set(
+            person=request.user, daily_digest=form.cleaned_data["daily_digest"]
+        )
+        messages.success(
+            request,
+            "You will get one email a day listing your notices."
+            if request.user.daily_digest
+            else "You will get an email for each notice.",
+        )
+        return redirect("notice_email")
+    return render(request, "registration/notice_email.html", {"form": form})

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.urls import reverse
 
+from nvq_portfolio import todo
+
 from . import two_factor
 from .access import eqa_scope
 from .selectors import navigation_facts
@@ -19,7 +21,10 @@ def navigation(request):
         # Halfway through signing in: nothing to offer but finishing or signing out.
         context["two_factor_pending"] = True
         return context
-    roles, context["notifications_unread"] = navigation_facts(user)
+    # What waits for them is counted in the same query as their roles and unread notices.
+    roles, context["notifications_unread"], context["todo_count"] = navigation_facts(
+        user, todo.count_expressions(user)
+    )
     items = [("Home", reverse("home"))]
     if "assessor" in roles:
         items.append(("Caseload", reverse("assessments:caseload")))

@@ -206,6 +206,12 @@ class EnrolmentImportForm(forms.Form):
     )
 
 
+class ImportConfirmForm(forms.Form):
+    """The one button under a clean dry run: the signed token of the file it checked."""
+
+    held = forms.CharField(widget=forms.HiddenInput, max_length=2000)
+
+
 class PasswordResetAllowingNewPeopleForm(PasswordResetForm):
     """Password reset that also serves people who have never had a password.
 
@@ -240,4 +246,18 @@ class TwoFactorSetupForm(forms.Form):
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}
         ),
+    )
+
+
+class NoticeEmailForm(forms.Form):
+    """How a person hears of their notices by email."""
+
+    daily_digest = forms.TypedChoiceField(
+        label="Email me about notices",
+        choices=[
+            ("off", "As each one arrives"),
+            ("on", "Once a day: one email listing the day's notices"),
+        ],
+        coerce=lambda value: value == "on",
+        widget=forms.RadioSelect,
     )

@@ -26,6 +26,11 @@ class User(AbstractUser):
             "and can change nothing."
         ),
     )
+    daily_digest = models.BooleanField(
+        "daily email digest",
+        default=False,
+        help_text="One email a day listing the day's notices, instead of an email for each.",
+    )
 
     class Meta:
         ordering = ["last_name", "first_name", "username"]

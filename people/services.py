@@ -463,3 +463,10 @@ def two_factor_disable(*, person):
         )
     TOTPDevice.objects.filter(user=person).delete()
     StaticDevice.objects.filter(user=person).delete()
+
+
+def person_notice_email_set(*, person, daily_digest):
+    """Choose an email per notice, or one daily digest (notifications.services.digests_send)."""
+    person.daily_digest = bool(daily_digest)
+    person.save(update_fields=["daily_digest"])
+    return person

@@ -13,5 +13,6 @@ urlpatterns = [
     path("<id:pk>/", views.person_edit, name="person_edit"),
     path("<id:pk>/password-link/", views.person_password_link, name="person_password_link"),
     path("import/", views.import_enrolments, name="import_enrolments"),
+    path("import/confirm/", views.import_confirm, name="import_confirm"),
     path("import/template.csv", views.import_template, name="import_template"),
 ]

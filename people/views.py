@@ -9,9 +9,11 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from jobs.models import Job
+from jobs.services import job_start
 from submissions.once import saved_once
 
-from . import imports, selectors, services
+from . import import_jobs, imports, selectors, services
 from .access import (
     enrolment_for_user,
     enrolment_role,
@@ -25,6 +27,7 @@ from .forms import (
     EnrolmentFilterForm,
     EnrolmentForm,
     EnrolmentImportForm,
+    ImportConfirmForm,
     PeopleFilterForm,
     PersonForm,
     QualificationChoiceForm,
@@ -184,19 +187,53 @@ def person_password_link(request, pk):
 def import_enrolments(request):
     require_centre_admin(request.user)
     form = EnrolmentImportForm(request.POST or None, request.FILES or None)
-    result = None
+    result, held = None, ""
     if request.method == "POST" and form.is_valid():
-        result = imports.enrolments_import(
-            form.cleaned_data["file"], dry_run=form.cleaned_data["dry_run"]
-        )
+        upload = form.cleaned_data["file"]
+        result = imports.enrolments_import(upload, dry_run=form.cleaned_data["dry_run"])
         if result.ok and not result.dry_run:
+            failed = import_jobs.invitations_send(
+                [row.learner for row in result.new_people.values()]
+            )
             messages.success(request, result.summary)
+            if failed:
+                messages.warning(request, f"{failed} invitation email(s) could not be sent.")
             return redirect("people:enrolments")
+        if result.ok:
+            upload.seek(0)
+            held = import_jobs.import_file_hold(upload.read(), by=request.user)
     return render(
         request,
         "people/import.html",
-        {"form": form, "result": result, "max_rows": f"{imports.MAX_ROWS:,}"},
+        {
+            "form": form,
+            "result": result,
+            "confirm_form": ImportConfirmForm(initial={"held": held}) if held else None,
+            "max_rows": f"{imports.MAX_ROWS:,}",
+        },
     )
+
+
+@require_POST
+@saved_once
+def import_confirm(request):
+    """Import exactly the file a clean dry run showed, as a job; its page says how it went."""
+    require_centre_admin(request.user)
+    form = ImportConfirmForm(request.POST)
+    if form.is_valid():
+        try:
+            import_jobs.held_file_read(form.cleaned_data["held"], by=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("people:import_enrolments")
+        job = job_start(
+            kind=Job.Kind.ENROLMENT_IMPORT,
+            by=request.user,
+            params={"held": form.cleaned_data["held"]},
+        )
+        return redirect(job)
+    messages.error(request, "Upload the file again to check it.")
+    return redirect("people:import_enrolments")
 
 
 def import_template(request):

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_safe
 
 from evidence.file_views import FILE_POLICY
 from nvq_portfolio.errors import errors_to_form, errors_to_messages
+from nvq_portfolio.stored_files import open_for_download
 from people.access import require_centre_admin
 from submissions.once import saved_once
 
@@ -68,7 +69,7 @@ def standardisation_detail(request, pk):
 def standardisation_document(request, pk):
     document = access.document_for_user(request.user, pk)
     response = FileResponse(
-        document.file.storage.open(document.file.name, "rb"),
+        open_for_download(document.file),
         as_attachment=True,
         filename=document.original_name,
         content_type="application/octet-stream",

@@ -345,10 +345,13 @@ class Suggestion:
 
 
 def _planned_for(plan, features, stage, today):
+    """A date inside the plan's period, never after it ends: soon, or for a summative sample of
+    a unit not yet signed off, the learner's planned end if the plan lasts that long."""
     soon = max(plan.period_start, min(plan.period_end, today + SAMPLE_WITHIN))
     if stage == SampleEntry.Stage.SUMMATIVE and not features.signed:
-        # Not signed yet: sample it once it is, by the learner's planned end at the latest.
-        return max(soon, features.enrolment.planned_end_date)
+        # Not signed yet: sample it once it is, by the learner's planned end at the latest,
+        # or by the plan's end when the learner finishes after it.
+        return min(plan.period_end, max(soon, features.enrolment.planned_end_date))
     return soon
 
 

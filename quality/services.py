@@ -13,7 +13,13 @@ from assessments.caseload import due_text
 from assessments.models import Judgement, UnitSignOff
 from assessments.signoff import manifest_digest, unit_reopen
 from assessments.targets import REMIND_DAYS
-from evidence.uploads import safe_file_name, upload_check
+from evidence.uploads import (
+    STORAGE_FAILURES,
+    STORE_FAILED,
+    delete_quietly,
+    safe_file_name,
+    upload_check,
+)
 from notifications.models import Notification
 from notifications.services import notify
 from nvq_portfolio.text import check_text
@@ -543,7 +549,7 @@ def quality_action_respond(*, action, by, response):
     action.save(update_fields=["response", "responded_at", "status"])
     notify(
         recipient=action.review.iqa,
-        kind=Notification.Kind.QUALITY_ACTION,
+        kind=Notification.Kind.ACTION_ANSWERED,
         message=f"{by.display_name} responded to the action: {action.description[:120]}",
         url=action.review.get_absolute_url(),
     )
@@ -567,7 +573,7 @@ def quality_action_close(*, action, by, note=""):
     action.save(update_fields=["status", "closing_note", "closed_by", "closed_at"])
     notify(
         recipient=action.assessor,
-        kind=Notification.Kind.QUALITY_ACTION,
+        kind=Notification.Kind.ACTION_CLOSED,
         message=f"{by.display_name} closed the action: {action.description[:120]}",
         url=action.review.get_absolute_url(),
     )
@@ -632,7 +638,10 @@ def standardisation_document_store(*, record, upload, by):
         content_type=checked.content_type,
         uploaded_by=by,
     )
-    document.file.save(checked.original_name, upload, save=False)
+    try:
+        document.file.save(checked.original_name, upload, save=False)
+    except STORAGE_FAILURES as error:
+        raise ValidationError(f"{checked.original_name}: {STORE_FAILED}") from error
     return document
 
 
@@ -681,7 +690,7 @@ def standardisation_record_create(
                 document.save()
     except BaseException:
         for document in stored:
-            document.file.storage.delete(document.file.name)
+            delete_quietly(document.file.storage, document.file.name)
         raise
     return record
 

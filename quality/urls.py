@@ -11,6 +11,7 @@ urlpatterns = [
     path("plans/<id:pk>/accept/", views.plan_accept, name="plan_accept"),
     path("plans/<id:pk>/entries/add/", views.entry_add, name="entry_add"),
     path("plans/<id:pk>/report.<str:kind>", views.plan_report, name="plan_report"),
+    path("plans/<id:pk>/report/prepare/", views.plan_report_prepare, name="plan_report_prepare"),
     path("samples/<id:pk>/drop/", views.entry_drop, name="entry_drop"),
     path("samples/<id:pk>/", views.entry_review, name="entry"),
     path("reviews/<id:pk>/", views.review_detail, name="review"),

@@ -13,6 +13,8 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST, require_safe
 
 from assessments.selectors import standing_sign_off, unit_assessment
+from jobs.models import Job
+from jobs.services import job_start
 from nvq_portfolio.errors import errors_to_form, errors_to_messages
 from people.access import require_centre_admin
 from submissions.once import saved_once
@@ -283,6 +285,14 @@ def action_close(request, pk):
     else:
         messages.success(request, "Action closed.")
     return redirect(action.review)
+
+
+@require_POST
+@saved_once
+def plan_report_prepare(request, pk):
+    """The plan's IQA report as a PDF, made by a worker; its page shows it being prepared."""
+    plan = access.plan_for_user(request.user, pk)
+    return redirect(job_start(kind=Job.Kind.IQA_PDF, by=request.user, plan=plan))
 
 
 @require_safe

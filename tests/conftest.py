@@ -12,6 +12,7 @@ from django.core.management import call_command
 from criteria.models import Qualification, Unit
 
 from .factories import EnrolmentFactory, UserFactory
+from .object_storage import object_storage, s3_server  # noqa: F401 (fixtures)
 
 L3_QUALIFICATION = "ocr-l3-nvq-diploma-business-admin"
 L3_UNIT = "a-601-2550"
@@ -19,10 +20,14 @@ L3_UNIT = "a-601-2550"
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
-    """Every test writes files under its own temporary MEDIA_ROOT, hashes passwords fast and
-    starts with an empty cache (rate-limit counters live there)."""
+    """Every test writes files under its own temporary MEDIA_ROOT, hashes passwords fast, runs
+    jobs at once and starts with an empty cache (rate-limit counters live there)."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Jobs run inside the request that queues them; tests/test_jobs.py also runs the worker.
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": []}
+    }
     # Cached pages are keyed by versions that a rolled-back test database may give out again.
     cache.clear()
 

@@ -9,6 +9,7 @@ new page cannot be added without saying who may open it.
 import datetime
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -17,6 +18,7 @@ from assessments.records import assessor_record_create
 from assessments.targets import target_set
 from evidence import services as evidence_services
 from evidence.uploads import evidence_file_add
+from jobs.models import Job
 from notifications.models import Notification
 from notifications.services import notify
 from quality.models import SampleEntry
@@ -46,6 +48,9 @@ IQA_READS = {**NOBODY, "erin": 200, "frank": 200}  # the plan's IQA; centre admi
 IQA_CHANGES = {**NOBODY, "erin": OK, "frank": 403}
 QUALITY_STAFF = {**NOBODY, "carol": 200, "dave": 200, "erin": 200, "frank": 200}
 ADMIN_ONLY_PAGE = {**dict.fromkeys(PEOPLE[1:], 403), "frank": 200}
+READ_ACTS = {person: OK if status == 200 else status for person, status in READ.items()}
+IQA_READS_ACT = {**NOBODY, "erin": OK, "frank": OK}
+ASKER_ONLY = {**NOBODY, "alice": 200}  # a job is seen by the person who asked for it
 
 # (url name, method, how to build its arguments, expected outcome for each signed-in person)
 WALK = [
@@ -64,6 +69,8 @@ WALK = [
     ("people:person_password_link", "post", lambda o: [o["enrolment"].learner_id], ADMIN_ONLY),
     ("people:import_enrolments", "get", lambda o: [], ADMIN_ONLY),
     ("people:import_template", "get", lambda o: [], ADMIN_ONLY),
+    # No token: the admin is sent back to the import page to check the file again.
+    ("people:import_confirm", "post", lambda o: [], ADMIN_ONLY),
     ("evidence:list", "get", lambda o: [], EVERYONE),
     ("evidence:progress", "get", lambda o: [o["enrolment"].pk], READ),
     ("evidence:create", "get", lambda o: [o["enrolment"].pk], LEARNER_CHANGES),
@@ -127,6 +134,10 @@ WALK = [
     ("assessments:reopen", "post", lambda o: [o["enrolment"].pk, o["unit"].slug], REOPEN),
     ("assessments:report_pdf", "get", lambda o: [o["enrolment"].pk], READ),
     ("assessments:matrix_csv", "get", lambda o: [o["enrolment"].pk], READ),
+    ("assessments:report_prepare", "post", lambda o: [o["enrolment"].pk], READ_ACTS),
+    ("jobs:detail", "get", lambda o: [o["job"].token], ASKER_ONLY),
+    ("jobs:status", "get", lambda o: [o["job"].token], ASKER_ONLY),
+    ("jobs:download", "get", lambda o: [o["job"].token], ASKER_ONLY),
     ("notifications:list", "get", lambda o: [], EVERYONE),
     ("quality:home", "get", lambda o: [], QUALITY_STAFF),
     ("quality:plan_create", "get", lambda o: [], {**NOBODY, "erin": 200}),
@@ -135,6 +146,7 @@ WALK = [
     # No data: the IQA's form comes back with its errors.
     ("quality:entry_add", "post", lambda o: [o["plan"].pk], {**IQA_CHANGES, "erin": 400}),
     ("quality:plan_report", "get", lambda o: [o["plan"].pk, "csv"], IQA_READS),
+    ("quality:plan_report_prepare", "post", lambda o: [o["plan"].pk], IQA_READS_ACT),
     ("quality:entry_drop", "get", lambda o: [o["entry"].pk], IQA_CHANGES),
     ("quality:entry_drop", "post", lambda o: [o["entry"].pk], IQA_CHANGES),
     ("quality:entry", "get", lambda o: [o["entry"].pk], IQA_READS),
@@ -175,6 +187,8 @@ WALK = [
     ("two_factor_verify", "get", lambda o: [], EVERYONE_ACTS),
     ("two_factor_recovery_codes", "post", lambda o: [], EVERYONE_ACTS),
     ("two_factor_disable", "post", lambda o: [], EVERYONE_ACTS),
+    ("notice_email", "get", lambda o: [], EVERYONE),
+    ("notice_email", "post", lambda o: [], EVERYONE),
     ("session_check", "get", lambda o: [], EVERYONE),
 ]
 # Django's own views: the admin site and sign-in, password reset and password change.
@@ -281,7 +295,19 @@ def objects(alice, carol, alice_enrolment, bob_enrolment, unit, qualification):
         targets=[(criterion, None)],
     )
     notification = notify(recipient=alice, kind=Notification.Kind.FEEDBACK, message="Hello")
+    # A finished job of alice's, as the worker leaves it (made directly: no PDF for each walk).
+    job = Job.objects.create(
+        kind=Job.Kind.COVERAGE_PDF,
+        requested_by=alice,
+        enrolment=alice_enrolment,
+        status=Job.Status.READY,
+        progress=100,
+        result_name="report.pdf",
+        result_type="application/pdf",
+    )
+    job.result.save("report.pdf", ContentFile(b"%PDF-1.7 a report"))
     return {
+        "job": job,
         "target": target,
         "record": record,
         "notification": notification,

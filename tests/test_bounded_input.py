@@ -68,7 +68,7 @@ def test_it_refuses_a_megabyte_of_feedback_saying_how_much_is_allowed(client, al
         "Keep the message to 10,000 characters or fewer (you wrote 1,048,576)."
     ]
     assert not Feedback.objects.exists()
-    assert not Notification.objects.filter(kind=Notification.Kind.FEEDBACK).exists()
+    assert not Notification.objects.filter(kind=Notification.Kind.REPLY).exists()
 
 
 def test_the_feedback_service_keeps_to_the_limit_whoever_calls_it(alice, item):

@@ -360,6 +360,85 @@ class TestReportsOfLittle:
         assert "Describe what is meant by internal customers" not in text
 
 
+def star_item(enrolment, unit, answers, *, title="How I handled the month-end query"):
+    """A submitted reflective account (STAR) of the learner's, mapped to 1.1."""
+    item = evidence_item_create(
+        enrolment=enrolment,
+        by=enrolment.learner,
+        title=title,
+        activity_date=datetime.date(2026, 10, 5),
+        evidence_type=EvidenceType.REFLECTIVE_ACCOUNT,
+        assessment_method=AssessmentMethod.LEARNER_STATEMENT,
+        template="star",
+        typed_content=answers,
+    )
+    evidence_mappings_set(item=item, by=enrolment.learner, targets=[(*target(unit, "1.1"), "")])
+    evidence_submit(item=item, by=enrolment.learner, declaration=True)
+    return item
+
+
+STAR = {
+    "situation": "The finance team had not received the month-end figures.",
+    "task": "Get the figures to them within four working hours.",
+    "action": "I found the report had gone to an old address and sent it again.",
+    "result": "They confirmed it arrived; I updated the distribution list.",
+}
+
+
+@needs_pdftotext
+class TestTypedAccounts:
+    def test_the_pdf_shows_the_account_under_its_item(self, alice_report, unit, tmp_path):
+        star_item(alice_report, unit, STAR)
+        text = pdf_text(render_coverage_pdf(coverage_report(enrolment=alice_report)), tmp_path)
+        index = text[text.rindex("Evidence index") :]
+        after_item = index[index.index("E1 How I handled the month-end query") :]
+        assert (
+            "Reflective account (STAR). Situation: The finance team had not received the "
+            "month-end figures. Task: Get the figures to them within four working hours. "
+            "Action: I found the report had gone to an old address and sent it again. "
+            "Result: They confirmed it arrived; I updated the distribution list."
+        ) in after_item
+        assert "characters; the whole account" not in text  # short: shown whole
+
+    def test_a_long_account_is_cut_and_says_how_long_it_is(self, alice_report, unit, tmp_path):
+        long_answers = {
+            key: f"{key.capitalize()} begins. " + "I checked the list of recipients. " * 40
+            for key in STAR
+        }  # 4 x 1,380 characters
+        long_answers["result"] = "Never shown: past the bound. " + long_answers["result"]
+        star_item(alice_report, unit, long_answers)
+        [entry] = coverage_report(enrolment=alice_report).index
+        account = entry.typed
+        assert account.length == sum(len(answer.strip()) for answer in long_answers.values())
+        assert account.shown <= 2000
+        assert [label for label, _ in account.answers] == ["Situation", "Task"]
+        cut = account.answers[1][1]
+        assert cut.endswith("…")
+        assert long_answers["task"].startswith(cut[:-1] + " ")  # cut after a whole word
+
+        text = pdf_text(render_coverage_pdf(coverage_report(enrolment=alice_report)), tmp_path)
+        assert "Situation begins." in text
+        assert "Task begins." in text
+        assert "Never shown" not in text
+        assert (
+            f"(The first {account.shown:,} of its {account.length:,} characters; the whole "
+            "account is on the item's page in the portfolio.)"
+        ) in text
+
+    def test_it_shows_the_account_as_submitted_not_a_later_draft(self, alice_report, unit):
+        item = star_item(alice_report, unit, STAR)
+        evidence_revise(item=item, by=alice_report.learner)
+        item.typed_content = {**STAR, "result": "A draft answer, not yet submitted."}
+        item.save(update_fields=["typed_content"])
+        [entry] = coverage_report(enrolment=alice_report).index
+        assert ("Result", STAR["result"]) in entry.typed.answers
+
+    def test_an_item_of_files_only_has_no_account(self, alice_report, unit):
+        add_item(alice_report, "Complaints log", unit, ["1.1"], file_name=LOG_FILE)
+        [entry] = coverage_report(enrolment=alice_report).index
+        assert entry.typed is None
+
+
 class TestTheReportsData:
     def test_statuses_follow_judgements_and_mappings(self, alice_report, unit, portfolio, carol):
         log = portfolio["log"]
@@ -373,9 +452,9 @@ class TestTheReportsData:
         assert status["3.2"] == "Met"
         assert status["4.1"] == "Not yet met"
         assert status["9.1 a"] == "Met"
-        assert status["9.1 b"] == "Not judged"
-        assert status["9.1"] == "Not judged"
-        assert status["1.1"] == "Not judged"
+        assert status["9.1 b"] == "Evidence accepted, not yet judged"
+        assert status["9.1"] == "Evidence accepted, not yet judged"
+        assert status["1.1"] == "Evidence accepted, not yet judged"
         assert section.met == 1
         assert section.with_evidence == 26
         assert "Judged not yet met: 4.1." in section.gaps
@@ -385,7 +464,7 @@ class TestTheReportsData:
         add_item(alice_report, "Account", unit, ["1.1"])
         [section] = coverage_report(enrolment=alice_report).units
         assert "Only draft evidence, not yet submitted for assessment, for 6.1." in section.gaps
-        assert "Evidence waiting for the assessor's judgement: 1.1." in section.gaps
+        assert "Evidence waiting for the assessor's decision: 1.1." in section.gaps
         assert section.gaps[0].startswith("No evidence yet for 2.1, 3.1")
         assert "6.1" not in section.gaps[0]
 
@@ -441,7 +520,7 @@ class TestTheReportsData:
         add(18, 2)
         judge(enrolled_unit, unit, "9.1 a", list(alice_report.evidence_items.all()))
         assert build() == with_two
-        assert with_two <= 15
+        assert with_two <= 19
 
 
 # The CSV matrix ------------------------------------------------------------------------------
@@ -505,7 +584,7 @@ class TestTheCsv:
         rows = read_csv(render_matrix_csv(coverage_report(enrolment=bob_enrolment)))
         assert rows[0] == ["Unit reference", "Code", "Criterion", "Status"]
         assert len(rows) == 30
-        assert {row[3] for row in rows[1:]} == {"No evidence"}
+        assert {row[3] for row in rows[1:]} == {"No evidence yet"}
 
 
 # The downloads --------------------------------------------------------------------------------
@@ -597,12 +676,14 @@ class TestTheDownloads:
         response = client.post(reverse("assessments:report_pdf", args=[alice_enrolment.pk]))
         assert response.status_code == 405
 
-    def test_the_progress_page_links_to_both(self, client, alice, alice_enrolment):
+    def test_the_progress_page_offers_the_pdf_as_a_job_and_the_csv(
+        self, client, alice, alice_enrolment
+    ):
         client.force_login(alice)
         response = client.get(reverse("evidence:progress", args=[alice_enrolment.pk]))
-        assert reverse("assessments:report_pdf", args=[alice_enrolment.pk]) in response.text
+        assert reverse("assessments:report_prepare", args=[alice_enrolment.pk]) in response.text
         assert reverse("assessments:matrix_csv", args=[alice_enrolment.pk]) in response.text
-        assert "Download PDF report" in response.text
+        assert "Prepare PDF report" in response.text
         assert "Download CSV" in response.text
 
 

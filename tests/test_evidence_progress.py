@@ -6,7 +6,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
+from assessments.models import Judgement
 from criteria.models import AssessmentCriterion, CriterionPart, Unit, split_code
 from evidence.models import AssessmentMethod, EvidenceItem, EvidenceMapping, EvidenceType
 from evidence.selectors import coverage_for_enrolment
@@ -92,7 +94,7 @@ def test_it_lists_the_gaps_with_only_the_missing_parts_of_a_criterion(alice_enro
     covered = {"1.1", "2.1", "3.1", "3.3", "10.1"}
     expected = [code if code != "9.1" else "9.1 b" for code in ALL_CODES if code not in covered]
     assert coverage.gaps == expected
-    assert coverage.gaps_text.endswith("8.3, 9.1 b, 10.2 and 10.3")
+    assert coverage.gap_sentences[0].endswith("8.3, 9.1 b, 10.2 and 10.3.")
     assert coverage.drafts_only == ["3.3", "9.1 c"]
 
 
@@ -119,21 +121,34 @@ def test_it_shows_which_items_are_mapped_to_each_criterion_and_part(alice_enrolm
     # columns in the order the work happened
     assert [item.pk for item in coverage.items] == [log.pk, evaluation.pk, draft.pk]
     row = next(row for row in coverage.matrix_rows if row.code == "9.1 a")
-    assert [cell.pk if cell else None for cell in row.cells] == [None, evaluation.pk, draft.pk]
+    assert [cell.item.pk if cell else None for cell in row.cells] == [
+        None,
+        evaluation.pk,
+        draft.pk,
+    ]
 
 
-def test_it_counts_what_the_met_source_passes_in(alice_enrolment, unit, portfolio):
+def test_it_counts_what_the_judgements_say_is_met(alice_enrolment, unit, portfolio):
     criterion, _ = target(unit, "1.1")
-    parts = CriterionPart.objects.filter(criterion__outcome__unit=unit)
-    [coverage] = coverage_for_enrolment(
-        alice_enrolment,
-        met_criterion_ids={criterion.pk},
-        met_part_ids=set(parts.values_list("pk", flat=True)),
+    enrolled_unit = EnrolmentUnit.objects.get(enrolment=alice_enrolment, unit=unit)
+    judged = {"judged_by": alice_enrolment.assessor, "judged_at": timezone.now()}
+    Judgement.objects.create(
+        enrolled_unit=enrolled_unit, criterion=criterion, outcome="met", rationale="Seen.", **judged
     )
+    for part in CriterionPart.objects.filter(criterion__outcome__unit=unit):
+        Judgement.objects.create(
+            enrolled_unit=enrolled_unit,
+            criterion=part.criterion,
+            part=part,
+            outcome="met",
+            rationale="Seen.",
+            **judged,
+        )
+    [coverage] = coverage_for_enrolment(alice_enrolment)
     # 9.1's parts are met, but 9.1 itself waits for its own judgement.
     assert coverage.met == 1
-    assert [c.code for c in coverage.criteria if c.met] == ["1.1"]
-    assert [p.code for c in coverage.criteria for p in c.parts if p.met] == [
+    assert [c.code for c in coverage.criteria if c.is_done] == ["1.1"]
+    assert [p.code for c in coverage.criteria for p in c.parts if p.is_done] == [
         "9.1 a",
         "9.1 b",
         "9.1 c",
@@ -185,7 +200,9 @@ def test_it_shows_the_learner_their_progress_in_words(client, alice, alice_enrol
     assert '<progress class="progress-meter" value="5" max="26"' in response.text
     assert "No evidence yet for 3.2, 3.4, 4.1," in response.text
     assert "8.3, 9.1 b, 10.2 and 10.3." in response.text
-    assert "Only draft evidence so far for 3.3 and 9.1 c" in response.text
+    assert "Only draft evidence, not yet submitted for assessment, for 3.3 and 9.1 c." in (
+        response.text
+    )
 
 
 def test_it_shows_a_matrix_that_scrolls_inside_its_own_region(
@@ -199,9 +216,13 @@ def test_it_shows_a_matrix_that_scrolls_inside_its_own_region(
     # positioned, so its visually hidden texts cannot widen the page beyond 375 px
     assert 'class="table-responsive position-relative" role="region"' in response.text
     assert "<caption>" in response.text and 'scope="row"' in response.text
-    assert '<span class="visually-hidden">mapped, Submitted</span>' in response.text
-    assert '<span class="visually-hidden">mapped, Draft</span>' in response.text
-    assert response.text.count('aria-hidden="true">✓</span>') == 8
+    assert (
+        '<span class="visually-hidden">mapped, waiting for the assessor&#x27;s decision</span>'
+        in response.text
+    )
+    assert '<span class="visually-hidden">mapped, draft not yet submitted</span>' in response.text
+    # a mark in each of the 8 mapped cells, and the 4 of the key above the matrix
+    assert response.text.count('<span class="matrix-mark') == 8 + 4
 
 
 def test_it_links_each_unit_to_the_catalogue(client, alice, alice_enrolment, unit):
@@ -301,7 +322,7 @@ def test_it_costs_the_same_queries_for_200_items_as_for_2(
         assert response.text.count('visually-hidden">mapped, ') == size * 4
         return len(captured)
 
-    assert count_for(2) == count_for(200) == 11
+    assert count_for(2) == count_for(200) == 9
     # Rendered again at the same version: session, user, navigation, enrolment and targets
     # panel; the units come from the cache. (Uncached, as above: five for coverage, namely
     # units, outcomes, criteria, parts and mappings, and the met judgements.)

@@ -501,7 +501,7 @@ class TestTheService:
         folder.mkdir(parents=True)
         (folder / str(item.enrolment_id)).write_bytes(b"not a folder")
 
-        with pytest.raises(OSError):
+        with pytest.raises(ValidationError, match="could not be stored just now"):
             evidence_file_add(item=item, upload=upload("a.pdf", pdf_bytes()), by=alice)
 
         assert EvidenceFile.objects.count() == 0

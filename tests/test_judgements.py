@@ -1,16 +1,20 @@
 """Judging criteria and parts: VACSR, accepted evidence, parts before the whole, history,
 notices, and the pages that show and take judgements."""
 
+import datetime
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
+from assessments.criterion_state import portfolio_states
 from assessments.judgements import VACSR, judgement_record
 from assessments.models import Judgement, JudgementHistory
 from assessments.review import mapping_decide, mappings_decide
-from assessments.selectors import met_ids_for_enrolment, unit_assessment
+from assessments.selectors import unit_assessment
 from criteria.models import AssessmentCriterion, CriterionPart
 from evidence import services as evidence_services
 from evidence.models import EvidenceMapping
@@ -284,14 +288,36 @@ class TestNotices:
         self, alice_unit, alice_enrolment, unit, alice, item
     ):
         judge(alice_unit, criterion(unit, "1.1"), outcome="not_yet")
-        judge(alice_unit, criterion(unit, "1.1"), items=[item])
+        judge(alice_unit, criterion(unit, "2.1"), outcome="not_yet")
 
         notices = Notification.objects.filter(recipient=alice, kind="judgement_changed")
         assert [n.message for n in notices] == [
-            "Carol Carter judged 1.1 of unit A/601/2550: met.",
+            "Carol Carter judged 2.1 of unit A/601/2550: not yet met.",
             "Carol Carter judged 1.1 of unit A/601/2550: not yet met.",
         ]
         assert {n.url for n in notices} == {unit_url(alice_enrolment, unit)}
+
+    def test_edits_of_one_judgement_within_the_hour_make_one_notice(
+        self, alice_unit, unit, alice, item
+    ):
+        judge(alice_unit, criterion(unit, "1.1"), outcome="not_yet")
+        judge(alice_unit, criterion(unit, "1.1"), items=[item])
+
+        [notice] = Notification.objects.filter(recipient=alice, kind="judgement_changed")
+        assert notice.message == "Carol Carter judged 1.1 of unit A/601/2550: met."
+        assert notice.get_kind_display() == "Judgement changed"
+
+    def test_an_edit_after_the_notice_is_read_or_an_hour_later_is_a_new_notice(
+        self, alice_unit, unit, alice, item
+    ):
+        judge(alice_unit, criterion(unit, "1.1"), outcome="not_yet")
+        Notification.objects.update(read_at=timezone.now())
+        judge(alice_unit, criterion(unit, "1.1"), items=[item])
+        Notification.objects.update(created_at=timezone.now() - datetime.timedelta(minutes=61))
+        judge(alice_unit, criterion(unit, "1.1"), outcome="not_yet", rationale="Look again.")
+
+        notices = Notification.objects.filter(recipient=alice, kind="judgement_changed")
+        assert notices.count() == 3
 
 
 class TestSelectors:
@@ -299,8 +325,8 @@ class TestSelectors:
         self, client, alice, alice_enrolment, unit
     ):
         fully_met(alice_enrolment, unit)
-        criterion_ids, part_ids = met_ids_for_enrolment(alice_enrolment)
-        assert len(criterion_ids) == 26 and len(part_ids) == 3
+        [states] = portfolio_states(alice_enrolment).values()
+        assert [row.state for row in states.rows] == ["met"] * 29
 
         client.force_login(alice)
         response = client.get(reverse("evidence:progress", args=[alice_enrolment.pk]))

@@ -271,7 +271,7 @@ class TestFeedbackThread:
             alice,
             "The dates are in column C.",
         )
-        notice = Notification.objects.get(recipient=carol, kind=Notification.Kind.FEEDBACK)
+        notice = Notification.objects.get(recipient=carol, kind=Notification.Kind.REPLY)
         assert notice.url == review_url(item)
         assert "Alice Archer replied" in notice.message
         assert [m.to for m in mail.outbox] == [["carol@example.org"]]

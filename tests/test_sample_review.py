@@ -194,7 +194,8 @@ def test_the_assessor_responds_and_the_iqa_closes_the_action(entry, carol, erin,
     action.refresh_from_db()
     assert action.status == QualityAction.Status.CLOSED
     assert action.closed_by == erin and action.response == "Asked for the resolution entry."
-    assert Notification.objects.filter(recipient=erin, kind="quality_action").exists()
+    assert Notification.objects.get(recipient=erin).get_kind_display() == "IQA action answered"
+    assert Notification.objects.get(recipient=carol, kind="action_closed")
 
 
 def test_the_review_page_shows_verdicts_and_lets_the_assessor_respond(client, entry, carol):

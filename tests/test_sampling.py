@@ -193,3 +193,15 @@ def test_an_iqa_adds_a_unit_with_their_reason(alice_enrolment, unit, erin, quali
     plan = make_plan(erin, qualification)
     entry = make_entry(plan, enrolled_unit)
     assert entry.reasons == ["Picked by the IQA"] and not entry.suggested
+
+
+@pytest.mark.parametrize("today", [TODAY, datetime.date(2026, 12, 28), datetime.date(2027, 2, 1)])
+def test_no_suggested_date_falls_after_the_plan_ends(caseload, erin, qualification, today):
+    # Every learner plans to finish in August 2027, long after this autumn plan ends.
+    plan = make_plan(erin, qualification)
+    suggestions = plan_suggestion(plan, today=today)
+    assert {s.stage for s in suggestions} == {"interim", "summative"}
+    dates = {s.planned_for for s in suggestions}
+    assert all(plan.period_start <= day <= plan.period_end for day in dates), sorted(dates)
+    # A unit not yet signed off is sampled summatively as late as the plan allows.
+    assert {s.planned_for for s in suggestions if s.stage == "summative"} == {plan.period_end}

@@ -50,6 +50,30 @@ def test_check_deploy_is_clean_with_production_values():
     assert "no issues" in result.stdout
 
 
+def test_check_deploy_is_clean_with_the_shared_services_of_a_production_stack():
+    shared = {
+        "DATABASE_URL": "postgres://portfolio@db.internal:5432/portfolio",
+        "REDIS_URL": "redis://cache.internal:6379/0",
+        "AWS_STORAGE_BUCKET_NAME": "centre-evidence",
+        "AWS_S3_ENDPOINT_URL": "https://objects.example-centre.ac.uk",
+        "AWS_ACCESS_KEY_ID": "portfolio",
+        "AWS_SECRET_ACCESS_KEY": "not-a-real-secret",
+    }
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION, **shared)
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_collectstatic_in_production_writes_hashed_compressed_files(tmp_path):
+    result = manage("collectstatic", "--noinput", STATIC_ROOT=str(tmp_path), **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    manifest = (tmp_path / "staticfiles.json").read_text()
+    hashed = next((tmp_path / "css").glob("site.*.css"))
+    assert hashed.name in manifest
+    # WhiteNoise serves these to browsers that accept them, without compressing per request.
+    assert hashed.with_name(hashed.name + ".gz").exists()
+
+
 @pytest.mark.parametrize(
     ("variable", "value"),
     [
@@ -58,6 +82,7 @@ def test_check_deploy_is_clean_with_production_values():
         ("EVIDENCE_MAX_FILE_SIZE", "a lot"),
         ("LOGIN_FAILURE_LIMIT", "five"),
         ("EMAIL_PORT", "0"),
+        ("TASKS_BACKEND", "celery"),
     ],
 )
 def test_a_malformed_value_stops_start_up_naming_the_variable(variable, value):

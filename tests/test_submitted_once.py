@@ -258,9 +258,16 @@ CREATE_FORMS = [
     ),
     ("frank", lambda o: reverse("people:person_add"), "people:person_add"),
     ("frank", lambda o: reverse("people:import_enrolments"), "people:import_enrolments"),
+    (
+        "alice",
+        lambda o: reverse("evidence:progress", args=[o["enrolment"].pk]),
+        "assessments:report_prepare",
+    ),
+    ("erin", lambda o: o["plan"].get_absolute_url(), "quality:plan_report_prepare"),
 ]
-# Offered only when every criterion is met or the plan has suggestions; same template tag.
-NOT_SHOWN_IN_THE_WALK = {"assessments:sign_off", "quality:plan_accept"}
+# Offered only when every criterion is met or the plan has suggestions, or under a clean dry
+# run of an import (tests/test_import_one_pass.py); same template tag.
+NOT_SHOWN_IN_THE_WALK = {"assessments:sign_off", "quality:plan_accept", "people:import_confirm"}
 
 
 def test_every_form_of_a_view_that_saves_once_carries_a_token(

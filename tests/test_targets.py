@@ -80,7 +80,8 @@ def test_it_lets_the_assessor_set_a_target_against_criteria_and_parts(
     assert (target.status, target.set_by) == (Target.Status.OPEN, carol)
     assert list(target.criteria.all()) == [criterion] and list(target.parts.all()) == [part]
     notice = Notification.objects.get(recipient=alice)
-    assert notice.kind == Notification.Kind.FEEDBACK
+    assert notice.kind == Notification.Kind.TARGET_SET
+    assert notice.get_kind_display() == "Target set"  # not "Feedback given"
     assert in_days(10).strftime("%d/%m/%Y") in notice.message
     assert notice.url == target_url(target)
 
