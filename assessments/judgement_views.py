@@ -122,7 +122,7 @@ def judge_unit(request, enrolment_pk, unit_slug):
     if request.method == "POST" and all(form.is_valid() for form in row_forms):
         decisions = unit_decisions(row_forms)
         try:
-            recorded = judgements_record_unit(
+            changed = judgements_record_unit(
                 enrolled_unit=enrolled_unit, by=request.user, decisions=decisions
             )
         except UnitJudgementsRefused as error:
@@ -133,7 +133,7 @@ def judge_unit(request, enrolment_pk, unit_slug):
         except ValidationError as error:
             return _redirect_with(request, enrolled_unit, error)
         else:
-            count = len(recorded)
+            count = len(changed)
             success = (
                 f"{count} judgement{'s' if count != 1 else ''} recorded."
                 if count

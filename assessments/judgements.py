@@ -203,13 +203,23 @@ def _checks_only(snapshot):
 @transaction.atomic
 @changes_portfolio(of_enrolled_unit)
 def judgement_record(
-    *, enrolled_unit, by, criterion, part=None, outcome, rationale, methods, evidence=()
+    *,
+    enrolled_unit,
+    by,
+    criterion,
+    part=None,
+    outcome,
+    rationale,
+    methods,
+    evidence=(),
+    tell_learner=True,
 ):
     """Record the assessor's decision on a criterion or part; returns the current Judgement.
 
     `evidence` is [(EvidenceItem, {"valid": bool, "authentic": ..., "reliable": ...})]: the
     items relied on with the VACSR check of each. Recording the same decision again changes
-    nothing and writes no history.
+    nothing and writes no history. `tell_learner=False` is for judgements_record_unit, which
+    tells the learner once about all it recorded.
     """
     enrolled_unit = lock_enrolled_unit(enrolled_unit)
     if by.pk != enrolled_unit.enrolment.assessor_id:
@@ -260,6 +270,8 @@ def judgement_record(
         JudgementEvidence(judgement=judgement, item=item, **checks) for item, checks in relied_on
     )
     _history_write(judgement, snapshot=snapshot, by=by, at=now, change=change)
+    if not tell_learner:
+        return judgement
     unit = enrolled_unit.unit
     notify(
         recipient=enrolled_unit.enrolment.learner,
@@ -340,11 +352,18 @@ def _working_order(decisions):
 def judgements_record_unit(*, enrolled_unit, by, decisions):
     """Record several decisions on one unit together, each through judgement_record: every
     one is saved or, if any is refused, none is (UnitJudgementsRefused names each refusal).
-    A decision the same as the one standing writes nothing, as judgement_record ensures."""
+    A decision the same as the one standing writes nothing, as judgement_record ensures.
+    Returns the judgements that changed; the learner is told of them in one notice."""
     enrolled_unit = lock_enrolled_unit(enrolled_unit)
     if by.pk != enrolled_unit.enrolment.assessor_id:
         raise ValidationError("Only the learner's assessor can judge their criteria.")
     refuse_if_signed_off(enrolled_unit)
+    versions = {
+        (criterion_id, part_id): version
+        for criterion_id, part_id, version in Judgement.objects.filter(
+            enrolled_unit=enrolled_unit
+        ).values_list("criterion_id", "part_id", "version")
+    }
     refused, recorded = {}, []
     for decision in _working_order(decisions):
         try:
@@ -358,10 +377,45 @@ def judgements_record_unit(*, enrolled_unit, by, decisions):
                     rationale=decision.rationale,
                     methods=decision.methods,
                     evidence=decision.evidence,
+                    tell_learner=False,
                 )
             )
         except ValidationError as error:
             refused[decision.key] = error
     if refused:
         raise UnitJudgementsRefused(refused)
-    return recorded
+    changed = [
+        judgement
+        for judgement in recorded
+        if judgement.version != versions.get((judgement.criterion_id, judgement.part_id))
+    ]
+    if changed:
+        _tell_learner_of(enrolled_unit, by, changed)
+    return changed
+
+
+def _tell_learner_of(enrolled_unit, by, judgements):
+    """One notice for a unit's judgements recorded together: '1.1 met; 2.1 and 3.1 not yet met'."""
+    codes = {outcome: [] for outcome in Judgement.Outcome.values}
+    for judgement in sorted(judgements, key=lambda j: _code_order(j.code)):
+        codes[judgement.outcome].append(judgement.code)
+    parts = [
+        f"{get_text_list(found, 'and')} {Judgement.Outcome(outcome).label.lower()}"
+        for outcome, found in codes.items()
+        if found
+    ]
+    notify(
+        recipient=enrolled_unit.enrolment.learner,
+        kind=Notification.Kind.JUDGEMENT_CHANGED,
+        message=(
+            f"{by.display_name} judged {len(judgements)} criteria and parts of unit "
+            f"{enrolled_unit.unit.display_reference}: {'; '.join(parts)}."
+        ),
+        url=unit_url(enrolled_unit),
+    )
+
+
+def _code_order(code):
+    """'9.1 b' sorts after '9.1' and before '10.1'."""
+    number, _, letter = code.partition(" ")
+    return (*(int(n) for n in number.split(".")), letter)

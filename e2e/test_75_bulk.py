@@ -4,7 +4,8 @@ decisions: he saves his review as a draft, comes back to it, agrees with everyth
 yet decided and signs. Screenshots of the new pages at 1280 and 375 px.
 
 learner3 starts with an empty portfolio in the demo, so this stage makes its own evidence
-through the services and runs the same alone or after the stages before it."""
+through the services and runs the same alone or after the stages before it. It keeps to 3.1,
+3.2 and 4.1: the keyboard stage (test_80) maps learner3's evidence to 1.1 and 2.1 later."""
 
 import datetime
 import re
@@ -40,9 +41,9 @@ def enrolment(database):
         learner__username="learner3"
     )
     criteria = AssessmentCriterion.objects.filter(outcome__unit__slug=UNIT_SLUG)
-    c11 = criteria.get(outcome__number=1, number=1)
-    c21 = criteria.get(outcome__number=2, number=1)
-    evidence_for(enrolment, [(c11, None), (c21, None)], title=ITEM)
+    c31 = criteria.get(outcome__number=3, number=1)
+    c32 = criteria.get(outcome__number=3, number=2)
+    evidence_for(enrolment, [(c31, None), (c32, None)], title=ITEM)
     return enrolment
 
 
@@ -63,20 +64,20 @@ def test_the_assessor_judges_a_unit_on_one_page(people, enrolment):
     assessor.check("unit judged on one page")
     shoot(assessor, "judge-unit")
 
-    row_group(page, "Outcome of 1.1").get_by_label("Met", exact=True).check()
-    page.get_by_label("Rationale for 1.1").fill(
+    row_group(page, "Outcome of 3.1").get_by_label("Met", exact=True).check()
+    page.get_by_label("Rationale for 3.1").fill(
         "The log shows every complaint answered in 4 hours."
     )
-    row_group(page, "Methods for 1.1").get_by_label("Examination of work product").check()
-    row_group(page, "Evidence relied on for 1.1").get_by_label(ITEM).check()
-    page.get_by_label("Each item ticked for 1.1 passes all five VACSR checks").check()
+    row_group(page, "Methods for 3.1").get_by_label("Examination of work product").check()
+    row_group(page, "Evidence relied on for 3.1").get_by_label(ITEM).check()
+    page.get_by_label("Each item ticked for 3.1 passes all five VACSR checks").check()
     # "Not yet met" relying on nothing needs no method.
-    row_group(page, "Outcome of 2.1").get_by_label("Not yet met", exact=True).check()
-    page.get_by_label("Rationale for 2.1").fill("The log does not yet show who was told.")
-    # 3.1 has no evidence at all: met is refused, and so nothing is saved.
-    row_group(page, "Outcome of 3.1").get_by_label("Met", exact=True).check()
-    page.get_by_label("Rationale for 3.1").fill("Seen at work.")
-    row_group(page, "Methods for 3.1").get_by_label("Observation").check()
+    row_group(page, "Outcome of 3.2").get_by_label("Not yet met", exact=True).check()
+    page.get_by_label("Rationale for 3.2").fill("The log does not yet show who was told.")
+    # 4.1 has no evidence at all: met is refused, and so nothing is saved.
+    row_group(page, "Outcome of 4.1").get_by_label("Met", exact=True).check()
+    page.get_by_label("Rationale for 4.1").fill("Seen at work.")
+    row_group(page, "Methods for 4.1").get_by_label("Observation").check()
     page.get_by_role("button", name="Record the judgements").click()
 
     summary = page.get_by_role("alert")
@@ -86,18 +87,18 @@ def test_the_assessor_judges_a_unit_on_one_page(people, enrolment):
     assert not Judgement.objects.filter(enrolled_unit__enrolment=enrolment).exists()
     assessor.check("a refused row")
     shoot(assessor, "judge-unit-refused")
-    summary.get_by_role("link", name="Evidence relied on for 3.1").click()
-    expect(page.locator("#row-" + _key(enrolment, 3, 1))).to_contain_text(
+    summary.get_by_role("link", name="Evidence relied on for 4.1").click()
+    expect(page.locator("#row-" + _key(enrolment, 4, 1))).to_contain_text(
         "rely on at least one item of accepted evidence"
     )
 
-    row_group(page, "Outcome of 3.1").get_by_label("Not yet met", exact=True).check()
+    row_group(page, "Outcome of 4.1").get_by_label("Not yet met", exact=True).check()
     page.get_by_role("button", name="Record the judgements").click()
     assessor.expect_message("3 judgements recorded.")
     judged = {
         j.code: j.outcome for j in Judgement.objects.filter(enrolled_unit__enrolment=enrolment)
     }
-    assert judged == {"1.1": "met", "2.1": "not_yet", "3.1": "not_yet"}
+    assert judged == {"3.1": "met", "3.2": "not_yet", "4.1": "not_yet"}
     expect(page.get_by_role("heading", level=1)).to_contain_text("Judgements:")
 
 
@@ -134,8 +135,8 @@ def test_the_iqa_saves_a_review_as_a_draft_and_finishes_it_later(people, enrolme
     page = iqa.page
     iqa.goto(f"/quality/samples/{entry.pk}/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Interim sample")
-    page.get_by_role("radio", name="Disagree with 2.1", exact=True).check()
-    page.get_by_label("Comment on 2.1").fill("Say which colleague was told, and when.")
+    page.get_by_role("radio", name="Disagree with 3.2", exact=True).check()
+    page.get_by_label("Comment on 3.2").fill("Say which colleague was told, and when.")
     page.get_by_role("button", name="Save as a draft to finish later").click()
     iqa.expect_message("Draft saved.")
     assert not SampleReview.objects.filter(entry=entry).exists()
@@ -144,15 +145,20 @@ def test_the_iqa_saves_a_review_as_a_draft_and_finishes_it_later(people, enrolme
     iqa.goto("/")
     iqa.goto(f"/quality/samples/{entry.pk}/")
     expect(page.get_by_text(re.compile("You saved this review as a draft on"))).to_be_visible()
-    expect(page.get_by_role("radio", name="Disagree with 2.1", exact=True)).to_be_checked()
-    expect(page.get_by_label("Comment on 2.1")).to_have_value(
+    expect(page.get_by_role("radio", name="Disagree with 3.2", exact=True)).to_be_checked()
+    expect(page.get_by_label("Comment on 3.2")).to_have_value(
         "Say which colleague was told, and when."
     )
     iqa.check("review draft kept")
     shoot(iqa, "review-draft")
+    phone = people("iqa", width=PHONE, height=812)
+    phone.goto(f"/quality/samples/{entry.pk}/")
+    expect(phone.page.get_by_role("radio", name="Disagree with 3.2", exact=True)).to_be_checked()
+    phone.check("review draft kept")
+    shoot(phone, "review-draft")
 
     # Signing is refused while a decision has no verdict.
-    page.get_by_label("Feedback to the assessor").fill("Clear rationales; 2.1 needs a name.")
+    page.get_by_label("Feedback to the assessor").fill("Clear rationales; 3.2 needs a name.")
     page.get_by_label(re.compile("^I confirm that I have sampled")).check()
     page.get_by_role("button", name="Sign the review").click()
     expect(page.get_by_role("alert")).to_contain_text(
@@ -161,10 +167,10 @@ def test_the_iqa_saves_a_review_as_a_draft_and_finishes_it_later(people, enrolme
 
     page.get_by_role("button", name="Agree with everything not yet decided").click()
     iqa.expect_message("is now marked agreed")
-    expect(page.get_by_role("radio", name="Agree with 1.1", exact=True)).to_be_checked()
     expect(page.get_by_role("radio", name="Agree with 3.1", exact=True)).to_be_checked()
-    expect(page.get_by_role("radio", name="Disagree with 2.1", exact=True)).to_be_checked()
-    page.get_by_label("Action 1 for the assessor").fill("Add who was told to the 2.1 rationale.")
+    expect(page.get_by_role("radio", name="Agree with 4.1", exact=True)).to_be_checked()
+    expect(page.get_by_role("radio", name="Disagree with 3.2", exact=True)).to_be_checked()
+    page.get_by_label("Action 1 for the assessor").fill("Add who was told to the 3.2 rationale.")
     due = page.get_by_label("Action 1 due")
     due.focus()
     iqa.type_date(due, timezone.localdate() + datetime.timedelta(days=14))
@@ -197,7 +203,7 @@ def test_the_new_pages_at_phone_and_desktop_width(people, enrolment):
         assessor.goto(f"/evidence/enrolments/{enrolment.pk}/progress/")
         assessor.check("progress matrix")
         shoot(assessor, "progress-matrix")
-        assessor.goto(url(enrolment) + f"{_key(enrolment, 1, 1)}/")
+        assessor.goto(url(enrolment) + f"{_key(enrolment, 3, 1)}/")
         assessor.check("judge with VACSR")
         shoot(assessor, "judge-vacsr")
     assert UNIT

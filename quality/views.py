@@ -129,9 +129,32 @@ def entry_add(request, pk):
     return render(request, "quality/plan.html", context, status=400)
 
 
-@require_POST
 def entry_drop(request, pk):
+    """GET: what taking the sample out of the plan will do; POST: take it out."""
     entry = access.entry_for_user(request.user, pk, change=True)
+    if request.method != "POST":
+        if hasattr(entry, "review"):
+            return redirect(entry.plan)
+        learner = entry.enrolled_unit.enrolment.learner.display_name
+        consequences = [
+            f"The {entry.get_stage_display().lower()} sample of {learner}'s unit "
+            f"{entry.enrolled_unit.unit.display_reference} leaves “{entry.plan.title}”; you can "
+            "add it again."
+        ]
+        if services.sample_review_draft_for(entry, request.user):
+            consequences.append("Your draft review of it is deleted: it cannot be brought back.")
+        return render(
+            request,
+            "confirm.html",
+            {
+                "heading": "Take the sample out of the plan?",
+                "consequences": consequences,
+                "action": request.path,
+                "button": "Take it out",
+                "danger": True,
+                "cancel_url": entry.plan.get_absolute_url(),
+            },
+        )
     try:
         services.sample_entry_drop(entry=entry, by=request.user)
     except ValidationError as error:

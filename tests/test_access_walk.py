@@ -147,6 +147,7 @@ WALK = [
     ("quality:entry_add", "post", lambda o: [o["plan"].pk], {**IQA_CHANGES, "erin": 400}),
     ("quality:plan_report", "get", lambda o: [o["plan"].pk, "csv"], IQA_READS),
     ("quality:plan_report_prepare", "post", lambda o: [o["plan"].pk], IQA_READS_ACT),
+    ("quality:entry_drop", "get", lambda o: [o["entry"].pk], IQA_CHANGES),
     ("quality:entry_drop", "post", lambda o: [o["entry"].pk], IQA_CHANGES),
     ("quality:entry", "get", lambda o: [o["entry"].pk], IQA_READS),
     ("quality:review", "get", lambda o: [o["review"].pk], {**IQA_READS, "carol": 200}),

@@ -12,6 +12,7 @@ from assessments.models import Judgement, JudgementHistory
 from assessments.selectors import target_key, unit_assessment
 from assessments.signoff import ASSESSOR_DECLARATION, unit_sign_off
 from evidence.models import EvidenceItem
+from notifications.models import Notification
 
 from .test_judgements import (
     criterion,
@@ -117,6 +118,13 @@ def test_it_records_many_rows_together_parts_before_their_whole(
     assert relied.item == item and relied.vacsr_complete
     assert Judgement.objects.get(criterion=criterion(unit, "2.1")).methods == []
     assert JudgementHistory.objects.count() == 6
+    # One notice for the lot, not one per row.
+    notice = Notification.objects.get(kind="judgement_changed")
+    assert notice.message == (
+        "Carol Carter judged 6 criteria and parts of unit A/601/2550: "
+        "1.1, 9.1, 9.1 a, 9.1 b and 9.1 c met; 2.1 not yet met."
+    )
+    assert "6 judgements recorded." in client.get(response.url).text
 
 
 def test_one_refused_row_saves_nothing_and_is_shown_beside_its_row_and_in_the_summary(
@@ -162,6 +170,7 @@ def test_rows_left_as_they_were_are_not_recorded_again(
     assert response.status_code == 302
     assert JudgementHistory.objects.count() == 3
     assert set(Judgement.objects.values_list("version", flat=True)) == {1}
+    assert "1 judgement recorded." in client.get(response.url).text
 
 
 def test_not_yet_met_needs_a_method_only_when_it_relies_on_evidence(alice_unit, unit, item):
@@ -220,7 +229,7 @@ def test_the_page_costs_the_same_with_5_items_as_with_40(
     with CaptureQueriesContext(connection) as save:
         assert client.post(url, data).status_code == 302
     assert Judgement.objects.get().relied_on.count() == items
-    assert len(save) == 39  # the claim of the submission, one row's checks, writes, notice
+    assert len(save) == 40  # the claim, versions before, one row's checks and writes, notice
 
 
 def test_the_service_refuses_anyone_but_the_assessor(alice_unit, unit, erin):

@@ -119,3 +119,19 @@ def test_a_draft_cannot_be_saved_once_the_review_is_signed(entry, erin, j11_j21)
     sign_review(entry)
     with pytest.raises(Exception, match="already been reviewed"):
         sample_review_draft_save(entry=entry, by=erin, verdicts={}, feedback="")
+
+
+def test_taking_a_sample_out_asks_first_and_warns_of_its_draft(client, entry, erin, j11_j21):
+    from quality.models import SampleEntry
+
+    sample_review_draft_save(entry=entry, by=erin, verdicts={}, feedback="Started")
+    client.force_login(erin)
+    url = reverse("quality:entry_drop", args=[entry.pk])
+    assert f'href="{url}"' in client.get(entry.plan.get_absolute_url()).text
+    question = client.get(url)
+    assert question.status_code == 200
+    assert "Your draft review of it is deleted" in question.text
+    assert SampleEntry.objects.filter(pk=entry.pk).exists()
+    assert client.post(url).status_code == 302
+    assert not SampleEntry.objects.filter(pk=entry.pk).exists()
+    assert not SampleReviewDraft.objects.exists()
