@@ -2,6 +2,8 @@
 being prepared and then offers the download, which only the person who asked may take while
 they keep their role. Run at once here (ImmediateBackend), and once through `db_worker`."""
 
+import datetime
+import io
 import os
 import sqlite3
 import subprocess
@@ -10,8 +12,11 @@ from pathlib import Path
 
 import pytest
 from django.core import mail
+from django.core.files.storage import default_storage
+from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 from django_tasks import default_task_backend
 
@@ -215,3 +220,17 @@ def test_a_notification_email_is_queued_as_a_job_not_sent_in_the_request(
 
     queued.task.call(*queued.args)  # what the worker does with it
     assert [message.to for message in mail.outbox] == [["alice@example.org"]]
+
+
+def test_finished_jobs_older_than_a_week_are_pruned_with_their_files(
+    client, carol, alice_enrolment
+):
+    prepare_coverage(client, carol, alice_enrolment)
+    prepare_coverage(client, carol, alice_enrolment, unit="a-601-2550")
+    old, recent = Job.objects.order_by("pk")
+    Job.objects.filter(pk=old.pk).update(finished_at=timezone.now() - datetime.timedelta(days=8))
+
+    call_command("prune_jobs", days=7, stdout=io.StringIO())
+    assert list(Job.objects.all()) == [recent]
+    assert not default_storage.exists(old.result.name)
+    assert default_storage.exists(recent.result.name)
