@@ -7,6 +7,7 @@ jobs"). Each kind of job names the function that does the work and the access ch
 page and its download repeat (jobs/kinds.py).
 """
 
+import datetime
 import logging
 from dataclasses import dataclass
 
@@ -89,3 +90,16 @@ def _finish(job, status, *, outcome="", output=None):
         job.result_name, job.result_type = output.filename[:200], output.content_type[:100]
         job.result.save(output.filename, ContentFile(output.content), save=False)
     job.save()
+
+
+def jobs_prune(*, older_than_days):
+    """Delete jobs finished more than `older_than_days` ago and their files; how many."""
+    cutoff = timezone.now() - datetime.timedelta(days=older_than_days)
+    finished = Job.objects.filter(finished_at__lt=cutoff)
+    count = 0
+    for job in finished.iterator():
+        if job.result:
+            job.result.delete(save=False)
+        job.delete()
+        count += 1
+    return count

@@ -7,6 +7,7 @@ README.md lists the variables and the values a production centre should set.
 import datetime
 from pathlib import Path
 
+from boto3.s3.transfer import TransferConfig
 from csp.constants import NONE, SELF
 
 from .env import (
@@ -206,22 +207,33 @@ MEDIA_URL = "/media/"
 # the local disk by default, an S3-compatible bucket when AWS_STORAGE_BUCKET_NAME is set, so
 # several app servers and workers share one store (README, "Running in production").
 AWS_STORAGE_BUCKET_NAME = envstr("AWS_STORAGE_BUCKET_NAME")
+# How the bucket is used, whichever bucket it is (the tests point these at their own).
+S3_STORAGE_OPTIONS = {
+    # Private objects: every byte goes out through a view that checks access.
+    "default_acl": None,
+    "querystring_auth": True,
+    "querystring_expire": 60,
+    # Names are generated and unique (evidence/models.py): no existence check.
+    "file_overwrite": True,
+    # An upload goes up in 8 MB parts, two at a time: at most 16 MB of it is held in memory,
+    # however large the file (boto3's default is ten at a time).
+    "transfer_config": TransferConfig(
+        multipart_threshold=8 * 1024 * 1024,
+        multipart_chunksize=8 * 1024 * 1024,
+        max_concurrency=2,
+    ),
+}
 STORAGES = {
     "default": (
         {
             "BACKEND": "storages.backends.s3.S3Storage",
             "OPTIONS": {
+                **S3_STORAGE_OPTIONS,
                 "bucket_name": AWS_STORAGE_BUCKET_NAME,
                 "endpoint_url": envstr("AWS_S3_ENDPOINT_URL") or None,
                 "region_name": envstr("AWS_S3_REGION_NAME") or None,
                 "access_key": envstr("AWS_ACCESS_KEY_ID") or None,
                 "secret_key": envstr("AWS_SECRET_ACCESS_KEY") or None,
-                # Private objects: every byte goes out through a view that checks access.
-                "default_acl": None,
-                "querystring_auth": True,
-                "querystring_expire": 60,
-                # Names are generated and unique (evidence/models.py): no existence check.
-                "file_overwrite": True,
             },
         }
         if AWS_STORAGE_BUCKET_NAME

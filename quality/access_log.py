@@ -10,6 +10,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from assessments.models import Target
 from criteria.models import Qualification, Unit
 from evidence.models import EvidenceFile, EvidenceItem
+from jobs.models import Job
 from notifications.models import Notification
 from people.models import Enrolment, EnrolmentUnit, User
 
@@ -125,6 +126,11 @@ def standardisation_document(pk, **_):
     return f"Standardisation document “{StandardisationDocument.objects.get(pk=pk)}”"
 
 
+def job(token, **_):
+    found = Job.objects.select_related("requested_by").get(token=token)
+    return f"{found.get_kind_display()} asked for by {found.requested_by.display_name}"
+
+
 def grant(pk, **_):
     return f"{EqaGrant.objects.select_related('eqa').get(pk=pk)}"
 
@@ -158,6 +164,7 @@ DESCRIBE = {
             "assessments:targets",
             "assessments:record_create",
             "assessments:report_pdf",
+            "assessments:report_prepare",
             "assessments:matrix_csv",
             "people:enrolment",
             "people:enrolment_edit",
@@ -182,7 +189,14 @@ DESCRIBE = {
     "criteria:unit": unit,
     "notifications:read": notification,
     **dict.fromkeys(
-        ["quality:plan", "quality:plan_accept", "quality:entry_add", "quality:plan_report"], plan
+        [
+            "quality:plan",
+            "quality:plan_accept",
+            "quality:entry_add",
+            "quality:plan_report",
+            "quality:plan_report_prepare",
+        ],
+        plan,
     ),
     **dict.fromkeys(["quality:entry", "quality:entry_drop"], sample),
     "quality:review": review,
@@ -190,6 +204,7 @@ DESCRIBE = {
     "quality:standardisation": standardisation,
     "quality:standardisation_document": standardisation_document,
     **dict.fromkeys(["quality:grant", "quality:grant_revoke"], grant),
+    **dict.fromkeys(["jobs:detail", "jobs:status", "jobs:download"], job),
 }
 
 

@@ -37,21 +37,16 @@ def s3_client(endpoint_url):
 
 def s3_storages(settings, *, endpoint_url, bucket):
     """settings.STORAGES with the default storage in `bucket`, as production sets it."""
+    options = {
+        **settings.S3_STORAGE_OPTIONS,
+        "bucket_name": bucket,
+        "endpoint_url": endpoint_url,
+        "region_name": REGION,
+        **KEYS,
+    }
     return {
         **settings.STORAGES,
-        "default": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {
-                "bucket_name": bucket,
-                "endpoint_url": endpoint_url,
-                "region_name": REGION,
-                **KEYS,
-                "default_acl": None,
-                "querystring_auth": True,
-                "querystring_expire": 60,
-                "file_overwrite": True,
-            },
-        },
+        "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options},
     }
 
 

@@ -2,6 +2,8 @@
 being prepared and then offers the download, which only the person who asked may take while
 they keep their role. Run at once here (ImmediateBackend), and once through `db_worker`."""
 
+import datetime
+import io
 import os
 import sqlite3
 import subprocess
@@ -9,12 +11,19 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.core import mail
+from django.core.files.storage import default_storage
+from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
+from django_tasks import default_task_backend
 
 from jobs.models import Job
 from jobs.services import job_start
+from notifications.models import Notification
+from notifications.services import notify
 
 from .quality_factories import judged_unit, make_entry, make_plan
 
@@ -194,3 +203,34 @@ def test_a_queued_job_is_done_by_the_real_worker(
     assert job.status == "ready", job.outcome
     client.force_login(carol)
     assert body(client.get(reverse("jobs:download", args=[job.token]))).startswith(b"%PDF-")
+
+
+def test_a_notification_email_is_queued_as_a_job_not_sent_in_the_request(
+    settings, alice, django_capture_on_commit_callbacks
+):
+    settings.TASKS = DUMMY_BACKEND
+    alice.email = "alice@example.org"
+    alice.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        notification = notify(recipient=alice, kind=Notification.Kind.FEEDBACK, message="Hi")
+    [queued] = default_task_backend.results
+    assert queued.task.name == "notification_email_send"
+    assert queued.args == [notification.pk]
+    assert mail.outbox == []
+
+    queued.task.call(*queued.args)  # what the worker does with it
+    assert [message.to for message in mail.outbox] == [["alice@example.org"]]
+
+
+def test_finished_jobs_older_than_a_week_are_pruned_with_their_files(
+    client, carol, alice_enrolment
+):
+    prepare_coverage(client, carol, alice_enrolment)
+    prepare_coverage(client, carol, alice_enrolment, unit="a-601-2550")
+    old, recent = Job.objects.order_by("pk")
+    Job.objects.filter(pk=old.pk).update(finished_at=timezone.now() - datetime.timedelta(days=8))
+
+    call_command("prune_jobs", days=7, stdout=io.StringIO())
+    assert list(Job.objects.all()) == [recent]
+    assert not default_storage.exists(old.result.name)
+    assert default_storage.exists(recent.result.name)
