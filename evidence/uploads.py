@@ -1,8 +1,9 @@
 """Adding files to evidence and taking them out: the only place these rules are written.
 
 A file is checked (size, then what its bytes really are) before a byte is stored, hashed as
-its chunks arrive (the upload handlers below: one pass over its bytes), and stored under a generated name through Django's storage API, so refused
-files leave nothing behind and a later change can move storage to an object store.
+its chunks arrive (the upload handlers below: one pass over its bytes), and stored under a
+generated name through Django's storage API, so refused files leave nothing behind and a later
+change can move storage to an object store.
 """
 
 import hashlib
