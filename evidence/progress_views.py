@@ -1,9 +1,9 @@
 """The learner's progress dashboard and the evidence list. Each reads: load, authorise, render."""
 
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.functional import SimpleLazyObject
 
+from nvq_portfolio.pagination import CappedPaginator
 from people import selectors as people_selectors
 from people.access import Role, enrolment_for_user, enrolment_role, units_in_scope
 
@@ -11,6 +11,7 @@ from . import selectors
 from .forms_filters import EvidenceFilterForm
 
 PAGE_SIZE = 25
+COUNT_CAP = 1000  # items counted for the list's pages: 40 pages, then the filters narrow it
 
 
 def progress(request, enrolment_pk):
@@ -45,7 +46,8 @@ def item_list(request):
     page = page_range = None
     if form.is_valid():
         items = selectors.evidence_items_for_list(request.user, form.filters())
-        page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+        paginator = CappedPaginator(items, PAGE_SIZE, cap=COUNT_CAP)
+        page = paginator.get_page(request.GET.get("page"))
         page_range = page.paginator.get_elided_page_range(page.number)
     return render(
         request,

@@ -258,8 +258,9 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 # Every upload, evidence or any other, stops being taken in once it passes the size limit.
 FILE_UPLOAD_HANDLERS = [
     "evidence.uploads.FileSizeLimitHandler",
-    "django.core.files.uploadhandler.MemoryFileUploadHandler",
-    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+    # Django's two, in 1 MB chunks, hashing the bytes as they keep them (evidence/uploads.py).
+    "evidence.uploads.HashingMemoryFileUploadHandler",
+    "evidence.uploads.HashingTemporaryFileUploadHandler",
 ]
 
 EMAIL_BACKEND = envstr(

@@ -150,6 +150,25 @@ class PeopleFilterForm(forms.Form):
         help_text="Name, username or email.",
         widget=forms.TextInput(attrs={"type": "search"}),
     )
+    role = forms.ChoiceField(
+        label="Role",
+        required=False,
+        choices=[
+            ("", "Anyone"),
+            ("learner", "Learners"),
+            ("assessor", "Assessors"),
+            ("iqa", "Internal quality assurers"),
+            ("centre_admin", "Centre admins"),
+            ("eqa", "External quality assurers"),
+            ("none", "People with no enrolment"),
+        ],
+    )
+
+    def filters(self):
+        """The search and role asked for; none when either is not one the list knows."""
+        if not self.is_valid():
+            return {}
+        return {"query": self.cleaned_data["q"].strip(), "role": self.cleaned_data["role"]}
 
 
 class PersonForm(forms.Form):

@@ -176,8 +176,9 @@ def _enrolment_count(role):
     return Coalesce(Subquery(counts), 0)
 
 
-def people_for_list(*, query=""):
-    """Everyone, with how many enrolments they hold as learner, assessor and IQA."""
+def people_for_list(*, query="", role=""):
+    """Everyone (or those holding `role`), with how many enrolments they hold as learner,
+    assessor and IQA."""
     people = User.objects.annotate(
         learner_count=_enrolment_count("learner"),
         assessor_count=_enrolment_count("assessor"),
@@ -185,6 +186,20 @@ def people_for_list(*, query=""):
     )
     if query:
         people = people.filter(name_matches("", query))
+    # Semi-joins on the enrolments' indexed columns, not filters on the counts above, so
+    # the database finds the page's people without counting for everyone first.
+    holds = {
+        role: Exists(Enrolment.objects.filter(**{role: OuterRef("pk")}))
+        for role in ("learner", "assessor", "iqa")
+    }
+    if role in holds:
+        people = people.filter(holds[role])
+    elif role == "centre_admin":
+        people = people.filter(is_centre_admin=True)
+    elif role == "eqa":
+        people = people.filter(is_external_verifier=True)
+    elif role == "none":
+        people = people.exclude(holds["learner"] | holds["assessor"] | holds["iqa"])
     return people
 
 

@@ -111,8 +111,7 @@ def enrolment_edit(request, pk):
 def people_list(request):
     require_centre_admin(request.user)
     form = PeopleFilterForm(request.GET)
-    query = form.cleaned_data.get("q", "").strip() if form.is_valid() else ""
-    people = selectors.people_for_list(query=query)
+    people = selectors.people_for_list(**form.filters())
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "people/people_list.html", {"form": form, "page": page})
 

@@ -14,12 +14,11 @@ import zlib
 
 import factory
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.files.uploadhandler import TemporaryFileUploadHandler
 
 from evidence.models import AssessmentMethod, EvidenceItem, EvidenceType
 from evidence.services import criteria_open_to, evidence_item_create, evidence_mapping_add
 from evidence.services import evidence_submit as _evidence_submit
-from evidence.uploads import evidence_file_add
+from evidence.uploads import HashingTemporaryFileUploadHandler, evidence_file_add
 
 from .factories import EnrolmentFactory
 
@@ -67,9 +66,9 @@ def add_file(item, name="report.pdf", content=None):
     return evidence_file
 
 
-class RecordingTemporaryFileUploadHandler(TemporaryFileUploadHandler):
-    """Django's handler that writes uploads to temporary files, noting the most bytes it wrote
-    to one file and where the last one was: to show what reached the disk."""
+class RecordingTemporaryFileUploadHandler(HashingTemporaryFileUploadHandler):
+    """The handler that writes uploads to temporary files, noting the most bytes it wrote to
+    one file and where the last one was: to show what reached the disk."""
 
     largest = 0
     last_path = None
@@ -89,7 +88,7 @@ def with_recording_temporary_files(settings):
     RecordingTemporaryFileUploadHandler.last_path = None
     recording = f"{__name__}.RecordingTemporaryFileUploadHandler"
     return [
-        recording if handler.endswith(".TemporaryFileUploadHandler") else handler
+        recording if handler.endswith("TemporaryFileUploadHandler") else handler
         for handler in settings.FILE_UPLOAD_HANDLERS
     ]
 

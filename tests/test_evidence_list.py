@@ -19,8 +19,10 @@ from evidence.models import (
 )
 from evidence.selectors import evidence_items_for_list
 from evidence.services import evidence_item_create, evidence_mappings_set, evidence_submit
+from nvq_portfolio.pagination import CappedPaginator
 from people.models import EnrolmentUnit
 
+from .evidence_factories import EvidenceItemFactory
 from .factories import AssessmentCriterionFactory, LearningOutcomeFactory, UnitFactory
 
 LIST_URL = reverse("evidence:list")
@@ -437,3 +439,36 @@ def test_it_costs_the_same_queries_for_200_items_as_for_2(
     # learner column, unit choices, count, page
     with django_assert_num_queries(9 if person == "alice" else 8):
         client.get(LIST_URL, {"q": "survey", "status": "draft"})
+
+
+def test_the_count_stops_at_1000_and_says_there_are_more(client, carol, alice_enrolment):
+    EvidenceItem.objects.bulk_create(
+        EvidenceItem(
+            enrolment=alice_enrolment,
+            title=f"Feedback survey {number:04}",
+            activity_date=datetime.date(2023, 1, 1) + datetime.timedelta(days=number),
+            evidence_type=EvidenceType.FEEDBACK_LOG,
+            assessment_method=AssessmentMethod.WORK_PRODUCT,
+            status=EvidenceItem.Status.SUBMITTED,
+            created_by=alice_enrolment.learner,
+        )
+        for number in range(1010)
+    )
+    client.force_login(carol)
+
+    first = client.get(LIST_URL)
+    last = client.get(LIST_URL, {"page": 99})
+
+    assert "Items 1 to 25 of more than 1000 (filter the list to reach the rest)" in first.text
+    assert first.context["page"].paginator.num_pages == 40
+    assert [item.title for item in last.context["page"]][-1] == "Feedback survey 0010"
+    narrowed = client.get(LIST_URL, {"q": "survey 0009"})
+    assert "Items 1 to 1 of 1," in narrowed.text
+
+
+def test_capped_paginator_counts_exactly_below_its_cap(alice_enrolment):
+    for _ in range(3):
+        EvidenceItemFactory(enrolment=alice_enrolment)
+    paginator = CappedPaginator(EvidenceItem.objects.order_by("pk"), 2, cap=3)
+    assert (paginator.count, paginator.capped, paginator.num_pages) == (3, False, 2)
+    assert CappedPaginator(EvidenceItem.objects.all(), 2, cap=2).capped

@@ -7,6 +7,7 @@ Files are real: written to the temporary MEDIA_ROOT each test gets from conftest
 import ast
 import hashlib
 import io
+import os
 import re
 import struct
 import tracemalloc
@@ -156,6 +157,23 @@ class TestStoring:
         assert evidence_file.sha256 == hashlib.sha256(content).hexdigest()
         assert evidence_file.content_type == "text/plain"
         assert stored_files(settings)[0].read_bytes() == content
+
+    @pytest.mark.parametrize("size", [10 * 1024, 3 * 1024 * 1024 + 7])
+    def test_the_handlers_hash_each_file_as_it_arrives(self, settings, size):
+        settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024  # the small one in memory, the other not
+        content = os.urandom(size)
+        request = RequestFactory().generic(
+            "POST",
+            "/",
+            TestBrokenRequests().body("scan.pdf", content),
+            content_type=f"multipart/form-data; boundary={TestBrokenRequests.BOUNDARY}",
+        )
+
+        [received] = request.FILES.getlist("files")
+
+        assert received.received_sha256 == hashlib.sha256(content).hexdigest()
+        assert received.size == size
+        assert uploads.measure(received) == (size, hashlib.sha256(content).hexdigest())
 
     def test_it_stores_good_files_and_refuses_the_bad_one_sent_with_them(
         self, client, alice, item, settings

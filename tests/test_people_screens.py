@@ -387,6 +387,45 @@ def test_it_searches_people(client, frank, alice, bob):
     assert list(response.context["page"].object_list) == [alice]
 
 
+@pytest.mark.parametrize(
+    "role, expected",
+    [
+        ("learner", {"alice", "bob"}),
+        ("assessor", {"carol", "dave"}),
+        ("iqa", {"erin"}),
+        ("centre_admin", {"frank"}),
+        ("none", {"frank", "outsider"}),
+    ],
+)
+def test_it_lists_the_people_holding_a_role(
+    client, frank, alice_enrolment, bob_enrolment, role, expected
+):
+    UserFactory(username="outsider")
+    client.force_login(frank)
+    response = client.get(reverse("people:people"), {"role": role})
+    assert {person.username for person in response.context["page"].object_list} == expected
+    assert f"{len(expected)} {'person' if len(expected) == 1 else 'people'} match" in response.text
+
+
+def test_an_unknown_role_lists_everyone_and_says_why(client, frank, alice):
+    client.force_login(frank)
+    response = client.get(reverse("people:people"), {"role": "wizard"})
+    assert {"alice", "frank"} <= {p.username for p in response.context["page"].object_list}
+    assert "Select a valid choice" in response.text
+
+
+@pytest.mark.parametrize("count", [2, 30])
+def test_people_of_one_role_cost_the_same_queries_however_many(
+    client, frank, qualification, unit, count, django_assert_max_num_queries
+):
+    for _ in range(count):
+        EnrolmentFactory(qualification=qualification, units=[unit])
+    client.force_login(frank)
+    with django_assert_max_num_queries(5):
+        response = client.get(reverse("people:people"), {"role": "learner", "q": "a"})
+    assert response.status_code == 200
+
+
 @pytest.mark.parametrize("count", [2, 30])
 def test_it_lists_any_number_of_people_in_the_same_number_of_queries(
     client, frank, count, django_assert_num_queries
