@@ -412,6 +412,8 @@ def _tell_learner_of(enrolled_unit, by, judgements):
             f"{enrolled_unit.unit.display_reference}: {'; '.join(parts)}."
         ),
         url=unit_url(enrolled_unit),
+        # Saving the unit's page again within the hour updates this notice, as for one row.
+        topic=f"unit-judgements:{enrolled_unit.pk}:by:{by.pk}",
     )
 
 

@@ -229,7 +229,7 @@ def test_the_page_costs_the_same_with_5_items_as_with_40(
     with CaptureQueriesContext(connection) as save:
         assert client.post(url, data).status_code == 302
     assert Judgement.objects.get().relied_on.count() == items
-    assert len(save) == 40  # the claim, versions before, one row's checks and writes, notice
+    assert len(save) == 41  # the claim, versions before, one row's checks and writes, notice
 
 
 def test_the_service_refuses_anyone_but_the_assessor(alice_unit, unit, erin):
