@@ -199,6 +199,10 @@ DATE_INPUT_FORMATS = ["%d/%m/%Y", "%Y-%m-%d", "%d/%m/%y"]
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = envpath("STATIC_ROOT", BASE_DIR / "staticfiles")
+# WhiteNoise reads STATIC_ROOT once at start-up in production; in development (and the tests,
+# where nothing is collected) it looks files up as they are asked for.
+WHITENOISE_AUTOREFRESH = DEBUG
+WHITENOISE_USE_FINDERS = DEBUG
 # Uploaded evidence is private: MEDIA_ROOT is never served as static files, only through
 # views that check who is asking.
 MEDIA_ROOT = envpath("MEDIA_ROOT", BASE_DIR / "media")
