@@ -252,7 +252,10 @@ class Bench:
         floor_p95 = statistics.median(run["p95_ms"] for run in floors)
         for page in measured:
             page["ratio"] = round(page["p95_ms"] / floor_p95, 1)
-            page["met"] = page["ratio"] <= PAGE_TARGET and page["errors"] == 0
+            # A page that answered anything but 200 (a redirect to sign-in) measured nothing.
+            page["met"] = (
+                page["ratio"] <= PAGE_TARGET and page["errors"] == 0 and page["status"] == 200
+            )
         self.results["load"] = {"floor": floors, "floor_p95_ms": floor_p95, "pages": measured}
 
     def get_pair(self, path, cookie):
@@ -516,6 +519,7 @@ def write_results(results, args):
             f"| {page['name']} (`{page['path']}`) | {page['user']} | {page['p50_ms']:.1f} | "
             f"{page['p95_ms']:.1f} | {page['p99_ms']:.1f} | {page['rps']:,.0f} | "
             f"{page['ratio']}x | {mark(page['met'])}"
+            + ("" if page.get("status", 200) == 200 else f" (status {page['status']})")
             + (f" ({page['errors']} errors)" if page["errors"] else "")
             + " |"
         )
