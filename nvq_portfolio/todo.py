@@ -328,11 +328,12 @@ def _iqa_lists(user, today):
 
 def _admin_lists(user, today):
     now = timezone.now()
-    in_any_enrolment = (
-        Exists(Enrolment.objects.filter(learner=OuterRef("pk")))
-        | Exists(Enrolment.objects.filter(assessor=OuterRef("pk")))
-        | Exists(Enrolment.objects.filter(iqa=OuterRef("pk")))
-    )
+    # Three NOT EXISTS, not one NOT (a OR b OR c): each becomes an anti-join on its own index,
+    # where the OR made PostgreSQL scan every enrolment once for each person (bench/RESULTS.md).
+    in_no_enrolment = [
+        ~Exists(Enrolment.objects.filter(**{role: OuterRef("pk")}))
+        for role in ("learner", "assessor", "iqa")
+    ]
     return [
         (
             "unenrolled",
@@ -343,7 +344,7 @@ def _admin_lists(user, today):
                 is_external_verifier=False,
                 is_superuser=False,
             )
-            .filter(~in_any_enrolment)
+            .filter(*in_no_enrolment)
             .order_by("date_joined", "pk"),
             lambda person: Entry(
                 person.display_name,

@@ -4,6 +4,7 @@ gunicorn's request body (gunicorn.http.body.Body, 23.0) answers `read(n)` by ask
 for 1 KB at a time, copying its buffer of up to 8 KB on each: a 200 MB upload cost 200,000
 Python loops and gigabytes of copying, 3.5 s of the 5.2 s that `make bench` measured for it
 (bench/RESULTS.md). The body's own reader answers `read(n)` in one pass, so reads go to it.
+gunicorn 27 reads in one call itself; the larger socket reads below still help there.
 Any other server's stream, or a gunicorn whose body is shaped otherwise, is left as it is.
 """
 

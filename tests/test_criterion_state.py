@@ -79,7 +79,7 @@ def progress_matrix(html):
     for section in html.split('<section class="card mb-4" aria-labelledby="unit-')[1:]:
         reference = re.search(r'aria-label="Criteria by evidence for ([^"]+)"', section)[1]
         for code, state in re.findall(
-            r'<span class="criterion-code">([^<]+)</span>.*?</th>\s*<td>([^<]+)</td>',
+            r'<span class="criterion-code">([^<]+)</span>.*?</th>\s*<td[^>]*>([^<]+)</td>',
             section,
             flags=re.DOTALL,
         ):

@@ -47,11 +47,8 @@ def test_it_gives_back_the_same_bytes_whatever_sizes_are_asked_for():
 
 def test_it_asks_gunicorns_reader_once_for_each_read():
     data = os.urandom(4 * 1024 * 1024)
-    CountingLengthReader.reads = 0
-    plain = gunicorn_body(data, reader=CountingLengthReader)
-    assert plain.read(1024 * 1024) == data[: 1024 * 1024]
-    assert CountingLengthReader.reads == 1024  # gunicorn's own Body: 1 KB a read
-
+    # gunicorn 23's own Body asked its reader for 1 KB at a time (1,024 reads for 1 MB); 27
+    # asks once. Whichever gunicorn is installed, WholeReads asks once for each read.
     CountingLengthReader.reads = 0
     stream = WholeReads(gunicorn_body(data, reader=CountingLengthReader))
     while stream.read(1024 * 1024):
