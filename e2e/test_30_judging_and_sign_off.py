@@ -19,7 +19,7 @@ def open_unit(person):
     if person.username == "assessor":
         page.get_by_role("link", name=re.compile("^Open your caseload")).click()
         row = page.get_by_role("row").filter(has_text="Priya Shah")
-        row.get_by_role("link", name=UNIT).click()
+        row.get_by_role("link", name=UNIT, exact=True).click()
     else:
         page.get_by_role("link", name="Your progress and gaps").click()
         page.get_by_role("link", name=re.compile("^Judgements and sign-off")).click()

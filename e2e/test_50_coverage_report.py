@@ -13,7 +13,9 @@ def test_the_assessor_downloads_the_pdf_report_with_every_criterion(assessor, wo
     page = assessor.page
     assessor.goto("/")
     page.get_by_role("link", name=re.compile("^Open your caseload")).click()
-    page.get_by_role("row").filter(has_text="Priya Shah").get_by_role("link", name=UNIT).click()
+    page.get_by_role("row").filter(has_text="Priya Shah").get_by_role(
+        "link", name=UNIT, exact=True
+    ).click()
     page.get_by_role("link", name=re.compile("^Progress of Priya Shah")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Progress of Priya Shah")
     assessor.check("progress of the learner")
