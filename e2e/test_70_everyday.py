@@ -13,6 +13,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from assessments.criterion_state import portfolio_states
+from assessments.judgements import judgement_record
+from assessments.models import Judgement
 from assessments.records import assessor_record_create
 from assessments.review import item_send_back, mapping_decide
 from assessments.selectors import standing_sign_off
@@ -40,10 +42,42 @@ def target_of(leaf):
 
 
 def open_codes(enrolment):
-    """Two codes of the enrolment's first unit not yet met, with their criterion and part."""
-    states = next(iter(portfolio_states(enrolment).values()))
-    leaves = [leaf for leaf in states.leaves() if leaf.state not in ("met", "signed_off")]
+    """Two codes of the enrolment's first unit not yet met, with their criterion and part.
+
+    After the journey's stage 3 every criterion of Priya's unit is met and signed off: the
+    assessor then reopens the unit and finds the last two criteria not yet met, as after an
+    IQA's disagreement, so there is open work to send back and to acknowledge."""
+    leaves = _open_leaves(enrolment)
+    if len(leaves) < 2:
+        _reopen_two_criteria(enrolment)
+        leaves = _open_leaves(enrolment)
     return leaves[:2]
+
+
+def _open_leaves(enrolment):
+    states = next(iter(portfolio_states(enrolment).values()))
+    return [leaf for leaf in states.leaves() if leaf.state not in ("met", "signed_off")]
+
+
+def _reopen_two_criteria(enrolment):
+    enrolled_unit = EnrolmentUnit.objects.filter(enrolment=enrolment).select_related("unit")[0]
+    sign_off = standing_sign_off(enrolled_unit)
+    if sign_off is not None:
+        unit_reopen(
+            sign_off=sign_off, by=enrolment.assessor, reason="The IQA asked for more on 10.2."
+        )
+    states = next(iter(portfolio_states(enrolment).values()))
+    for leaf in [row for row in states.rows if not row.parts][-2:]:
+        criterion, part = target_of(leaf)
+        judgement_record(
+            enrolled_unit=enrolled_unit,
+            by=enrolment.assessor,
+            criterion=criterion,
+            part=part,
+            outcome=Judgement.Outcome.NOT_YET,
+            rationale="The evidence does not yet show this in Priya's own work.",
+            methods=[],
+        )
 
 
 @pytest.fixture(scope="module")
