@@ -40,9 +40,9 @@ def plans_for_user(user):
     return plans.filter(iqa=user)
 
 
-def entries_for_plan(plan, user):
-    """The plan's entries with their learner, unit, assessor and review; an EQA sees those
-    inside their grant."""
+def _entries_query(plan, user):
+    """The plan's entries with their learner, unit, assessor and review, in the order the
+    sample table shows them; an EQA sees those inside their grant."""
     entries = (
         plan.entries.select_related(
             "enrolled_unit__unit",
@@ -60,7 +60,13 @@ def entries_for_plan(plan, user):
     )
     if user.is_external_verifier:
         entries = entries.filter(eqa_entry_condition(user))
-    return list(entries)
+    return entries
+
+
+def entries_for_plan(plan, user):
+    """The plan's entries with their learner, unit, assessor and review; an EQA sees those
+    inside their grant."""
+    return list(_entries_query(plan, user))
 
 
 @dataclass
@@ -221,24 +227,7 @@ def _plan_summary(plan, user, triples, policy, today):
 
 def entries_page(plan, user, page):
     """One page of the plan's entries, with what the sample table shows of each."""
-    entries = (
-        plan.entries.select_related(
-            "enrolled_unit__unit",
-            "enrolled_unit__enrolment__learner",
-            "enrolled_unit__enrolment__assessor",
-            "review",
-        )
-        .prefetch_related("criteria__outcome")
-        .order_by(
-            "planned_for",
-            "enrolled_unit__enrolment__learner__last_name",
-            "enrolled_unit__enrolment__learner__first_name",
-            "pk",
-        )
-    )
-    if user.is_external_verifier:
-        entries = entries.filter(eqa_entry_condition(user))
-    return Paginator(entries, PLAN_PAGE_SIZE).get_page(page)
+    return Paginator(_entries_query(plan, user), PLAN_PAGE_SIZE).get_page(page)
 
 
 def _reviewed(entry):
