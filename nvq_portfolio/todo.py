@@ -394,15 +394,18 @@ def _unit_url(enrolled_unit):
     return reverse("assessments:unit", args=[enrolled_unit.enrolment_id, enrolled_unit.unit.slug])
 
 
-def _lists_by_role(user, today):
-    roles = [
-        ("learner", "For your learning", _learner_lists),
-        ("assessor", "For your learners", _assessor_lists),
-        ("iqa", "For quality assurance", _iqa_lists),
-    ]
-    if user.is_centre_admin:
-        roles.append(("centre_admin", "For your centre", _admin_lists))
-    return [(role, title, make(user, today)) for role, title, make in roles]
+ROLE_LISTS = [
+    ("learner", "For your learning", _learner_lists),
+    ("assessor", "For your learners", _assessor_lists),
+    ("iqa", "For quality assurance", _iqa_lists),
+    ("centre_admin", "For your centre", _admin_lists),
+]
+
+
+def _lists_by_role(user, today, roles):
+    """The lists of the roles `user` holds: building every role's querysets for everyone cost
+    a learner's page more Python than the page itself (bench/RESULTS.md)."""
+    return [(role, title, make(user, today)) for role, title, make in ROLE_LISTS if role in roles]
 
 
 def capped_count(queryset, cap=COUNT_CAP):
@@ -415,12 +418,13 @@ def capped_count(queryset, cap=COUNT_CAP):
     )
 
 
-def count_expressions(user, today=None):
-    """{name: capped count} of every list that waits for `user`, to annotate one query with."""
+def count_expressions(user, roles, today=None):
+    """{name: capped count} of every list that waits for `user` in `roles` (from
+    `people.selectors.navigation_facts`), to annotate one query with."""
     today = today or timezone.localdate()
     counts = {
         f"todo_{role}_{key}": capped_count(queryset)
-        for role, _, lists in _lists_by_role(user, today)
+        for role, _, lists in _lists_by_role(user, today, roles)
         for key, _, queryset, _, _ in lists
     }
     if user.is_external_verifier:
@@ -432,12 +436,25 @@ def count_expressions(user, today=None):
     return counts
 
 
-def todo_for(user, today=None):
-    """The sections of `user`'s to-do lists with the first entries of each, oldest first:
-    one query for the counts and one for each list that is not empty."""
+def waiting_count(user, roles, today=None):
+    """How many things wait for `user` in all their lists (each list counted only as far as
+    one more than COUNT_CAP): one query, none when their roles have no lists."""
+    counts = count_expressions(user, roles, today)
+    if not counts:
+        return 0
+    return sum(User.objects.filter(pk=user.pk).values(**counts).get().values())
+
+
+def todo_for(user, roles, today=None):
+    """The sections of `user`'s to-do lists for the roles they hold, with the first entries of
+    each, oldest first: one query for the counts and one for each list that is not empty."""
     today = today or timezone.localdate()
-    by_role = _lists_by_role(user, today)
-    counts = User.objects.filter(pk=user.pk).values(**count_expressions(user, today)).get()
+    by_role = _lists_by_role(user, today, roles)
+    expressions = count_expressions(user, roles, today)
+    expressions.pop("todo_eqa_grants", None)  # an EQA's grants are listed by the home page
+    if not expressions:
+        return []
+    counts = User.objects.filter(pk=user.pk).values(**expressions).get()
     sections = []
     for role, title, lists in by_role:
         todo_lists = []

@@ -6,7 +6,9 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from page_cache.pages import cached_page
 from people import selectors
+from people.context_processors import navigation_facts_of
 from quality.selectors import grants_in_force
 
 from . import todo_count
@@ -17,13 +19,19 @@ from .todo import todo_for
 HOME_ROWS = 10
 
 
+@cached_page
 def home(request):
     """One front page with a section for each role the person holds."""
     user = request.user
-    todo_count.forget(user.pk)  # the navigation counts afresh what the page lists
+    roles, _ = navigation_facts_of(request)
+    todo = todo_for(user, roles)
+    if user.is_external_verifier:
+        todo_count.forget(user.pk)  # their count holds their grants, which the page lists below
+    else:  # the navigation shows the count of what the page lists, counted here once
+        todo_count.remember(user.pk, sum(section.count for section in todo))
     first_page = Paginator(selectors.caseload_for_assessor(user), HOME_ROWS).get_page(1)
     context = {
-        "todo": todo_for(user),
+        "todo": todo,
         "learner_enrolments": selectors.learner_enrolments(user),
         "caseload": first_page,
         "iqa_enrolments": Paginator(selectors.enrolments_for_iqa(user), HOME_ROWS).get_page(1),

@@ -8,6 +8,14 @@ from .access import eqa_scope
 from .selectors import navigation_facts
 
 
+def navigation_facts_of(request):
+    """`navigation_facts` of the signed-in person, read once per request (the home page asks
+    for their roles too)."""
+    if not hasattr(request, "_navigation_facts"):
+        request._navigation_facts = navigation_facts(request.user)
+    return request._navigation_facts
+
+
 def navigation(request):
     """Navigation links for the roles the signed-in person holds, and the site name."""
     context = {
@@ -21,13 +29,12 @@ def navigation(request):
         # Halfway through signing in: nothing to offer but finishing or signing out.
         context["two_factor_pending"] = True
         return context
-    # What waits for them is counted in the same query as their roles and unread notices,
-    # unless counted within the last minute and nothing has moved it since.
+    # Their roles and unread notices are read on every page (one query); what waits for them
+    # is counted again only when not counted within the last minute or something moved it.
+    roles, context["notifications_unread"] = navigation_facts_of(request)
     waiting = todo_count.recall(user.pk)
-    counts = todo.count_expressions(user) if waiting is None else {}
-    roles, context["notifications_unread"], counted = navigation_facts(user, counts)
     if waiting is None:
-        waiting = counted
+        waiting = todo.waiting_count(user, roles)
         todo_count.remember(user.pk, waiting)
     context["todo_count"] = f"{todo.COUNT_CAP}+" if waiting > todo.COUNT_CAP else waiting
     items = [("Home", reverse("home"))]

@@ -15,11 +15,9 @@ from .models import Enrolment, EnrolmentUnit, User
 UNREAD_SHOWN = 99
 
 
-def navigation_facts(user, counts=None):
-    """The roles `user` holds, how many notices they have not read (a number, or "99+" past
-    UNREAD_SHOWN) and the sum of `counts` ({name: capped count expression}, what waits for
-    them): one query per page, each part answered from an index."""
-    counts = counts or {}
+def navigation_facts(user):
+    """The roles `user` holds and how many notices they have not read (a number, or "99+" past
+    UNREAD_SHOWN): one query per page, each part answered from an index."""
     # Reverse relation, so people need not import the notifications app.
     unread = user.notifications.model.objects.filter(recipient=OuterRef("pk"), read_at__isnull=True)
     facts = (
@@ -35,9 +33,8 @@ def navigation_facts(user, counts=None):
                 template="(%(function)s (%(expressions)s) AS unread_shown)",
                 output_field=IntegerField(),
             ),
-            **counts,
         )
-        .values("learner", "assessor", "iqa", "unread", *counts)
+        .values("learner", "assessor", "iqa", "unread")
         .get()
     )
     roles = {role for role in ("learner", "assessor", "iqa") if facts[role]}
@@ -46,8 +43,7 @@ def navigation_facts(user, counts=None):
     if user.is_external_verifier:
         roles.add("eqa")
     unread_count = facts["unread"]
-    waiting = sum(facts[name] for name in counts)
-    return roles, f"{UNREAD_SHOWN}+" if unread_count > UNREAD_SHOWN else unread_count, waiting
+    return roles, f"{UNREAD_SHOWN}+" if unread_count > UNREAD_SHOWN else unread_count
 
 
 def enrolments_for_list(user):

@@ -13,8 +13,9 @@ from assessments.review import item_send_back
 from assessments.signoff import unit_sign_off
 from assessments.targets import target_set
 from evidence.services import evidence_revise
-from nvq_portfolio.todo import todo_for
+from nvq_portfolio import todo
 from people.models import Enrolment
+from people.selectors import navigation_facts
 from quality.models import EqaGrant
 
 from .evidence_factories import EvidenceItemFactory
@@ -25,6 +26,12 @@ from .test_evidence_progress import add_evidence
 from .test_judgements import fully_met
 
 PLAN_DAY = datetime.date(2026, 12, 5)  # the quality factories' autumn plan ends 31 December
+
+
+def todo_for(person, today=None):
+    """The person's to-do sections for the roles they hold, as their home page asks."""
+    roles, _ = navigation_facts(person)
+    return todo.todo_for(person, roles, today=today)
 
 
 def lists(sections):
