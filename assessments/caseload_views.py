@@ -16,6 +16,7 @@ from evidence.forms import TypedEvidenceForm
 from evidence.models import EvidenceItem
 from nvq_portfolio.errors import errors_to_form
 from nvq_portfolio.text import text_field
+from page_cache.pages import cached_page
 from people.access import Role, enrolment_for_user, enrolment_role
 from submissions.once import saved_once
 
@@ -97,6 +98,7 @@ def _show_errors(forms_by_field, error):
         form.add_error(name if name in form.fields else None, errors)
 
 
+@cached_page
 def caseload(request):
     form = CaseloadFilterForm(request.GET or None, assessor=request.user)
     filters = form.cleaned_data if form.is_valid() else {}

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from nvq_portfolio.errors import errors_to_form, errors_to_messages
+from page_cache.pages import cached_page
 from people.access import Role
 from submissions.once import saved_once
 
@@ -45,6 +46,7 @@ def _redirect_with(request, enrolled_unit, error=None, success=""):
     return redirect(unit_url(enrolled_unit))
 
 
+@cached_page
 def unit_judgements(request, enrolment_pk, unit_slug):
     enrolled_unit = enrolled_unit_for_user(request.user, enrolment_pk, unit_slug)
     sign_off = selectors.standing_sign_off(enrolled_unit)

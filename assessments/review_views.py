@@ -19,6 +19,7 @@ from evidence.typed import typed_template
 from nvq_portfolio.errors import errors_to_messages
 from nvq_portfolio.redirects import redirect_back
 from nvq_portfolio.text import text_field
+from page_cache.pages import cached_page
 from people.access import Role
 from submissions.once import saved_once
 
@@ -127,6 +128,7 @@ def _review_page(request, item, *, decision_forms=None, send_back_form=None):
     return render(request, "assessments/review.html", context)
 
 
+@cached_page
 @saved_once
 def review(request, pk):
     # Readers may look; only the assessor may post. Learners use their own item page.

@@ -3,6 +3,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
 from nvq_portfolio.text import NUL
+from page_cache.pages import cached_page
 
 from . import selectors
 from .models import Qualification
@@ -10,6 +11,7 @@ from .models import Qualification
 SEARCH_LIMIT = 100
 
 
+@cached_page
 def qualification_list(request):
     return render(
         request,
@@ -28,6 +30,7 @@ def qualification_detail(request, code):
     )
 
 
+@cached_page
 def unit_detail(request, slug):
     unit = selectors.unit_with_structure(slug).first()
     if unit is None:

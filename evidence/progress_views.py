@@ -4,6 +4,7 @@ from django.shortcuts import render
 from django.utils.functional import SimpleLazyObject
 
 from nvq_portfolio.pagination import CappedPaginator
+from page_cache.pages import cached_page
 from people import selectors as people_selectors
 from people.access import Role, enrolment_for_user, enrolment_role, units_in_scope
 
@@ -14,6 +15,7 @@ PAGE_SIZE = 25
 COUNT_CAP = 1000  # items counted for the list's pages: 40 pages, then the filters narrow it
 
 
+@cached_page
 def progress(request, enrolment_pk):
     enrolment = enrolment_for_user(request.user, enrolment_pk)
     role = enrolment_role(request.user, enrolment)
@@ -41,6 +43,7 @@ def progress(request, enrolment_pk):
     )
 
 
+@cached_page
 def item_list(request):
     form = EvidenceFilterForm(request.GET, user=request.user)
     page = page_range = None

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "quality",
     "submissions",
     "jobs",
+    "page_cache",
 ]
 
 MIDDLEWARE = [
@@ -124,6 +125,10 @@ CACHES = {
         }
     )
 }
+
+# Pages marked @cached_page are served again while no table they read has been written
+# (page_cache/pages.py); this bounds how long a change made outside Django could go unseen.
+PAGE_CACHE_SECONDS = envint("PAGE_CACHE_SECONDS", 10 * 60, minimum=0)
 
 # Background jobs (reports, imports, emails) through django.tasks as backported by django-tasks,
 # queued in the database and run by `manage.py db_worker` (README, "Background jobs").

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from jobs.models import Job
 from jobs.services import job_start
+from page_cache.pages import cached_page
 from submissions.once import saved_once
 
 from . import import_jobs, imports, selectors, services
@@ -39,6 +40,7 @@ from .forms import (
 PAGE_SIZE = 50
 
 
+@cached_page
 def enrolment_list(request):
     form = EnrolmentFilterForm(request.GET, user=request.user)
     enrolments = selectors.enrolments_matching(request.user, **form.filters())
@@ -108,6 +110,7 @@ def enrolment_edit(request, pk):
     )
 
 
+@cached_page
 def people_list(request):
     require_centre_admin(request.user)
     form = PeopleFilterForm(request.GET)

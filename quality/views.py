@@ -16,6 +16,7 @@ from assessments.selectors import standing_sign_off, unit_assessment
 from jobs.models import Job
 from jobs.services import job_start
 from nvq_portfolio.errors import errors_to_form, errors_to_messages
+from page_cache.pages import cached_page
 from people.access import require_centre_admin
 from submissions.once import saved_once
 
@@ -24,6 +25,7 @@ from .forms import CloseForm, EntryForm, PlanForm, PolicyForm, RespondForm, Revi
 from .sampling import sampling_policy
 
 
+@cached_page
 def home(request):
     """The quality dashboard: what the person does in quality assurance, by role."""
     user = request.user
@@ -90,6 +92,7 @@ def _plan_context(request, plan, *, entry_form=None):
     }
 
 
+@cached_page
 @require_safe
 def plan_detail(request, pk):
     plan = access.plan_for_user(request.user, pk)

@@ -19,7 +19,7 @@ L3_UNIT = "a-601-2550"
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings, tmp_path):
+def _test_settings(request, settings, tmp_path):
     """Every test writes files under its own temporary MEDIA_ROOT, hashes passwords fast, runs
     jobs at once and starts with an empty cache (rate-limit counters live there)."""
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -30,6 +30,18 @@ def _test_settings(settings, tmp_path):
     }
     # Cached pages are keyed by versions that a rolled-back test database may give out again.
     cache.clear()
+    # A test that pins a page's queries pins what building it costs; what serving it from the
+    # page cache costs is pinned in tests/test_page_cache.py. Every other test runs with pages
+    # cached, so a page left out of date by a change would fail the test that changed it.
+    pins = {"django_assert_num_queries", "django_assert_max_num_queries"}
+    if pins & set(request.fixturenames):
+        settings.PAGE_CACHE_SECONDS = 0
+
+
+@pytest.fixture
+def page_cache_off(settings):
+    """Pages built on every request: for a test that counts what building one costs."""
+    settings.PAGE_CACHE_SECONDS = 0
 
 
 @pytest.fixture

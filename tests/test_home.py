@@ -62,7 +62,9 @@ def test_someone_with_no_role_is_told_what_to_expect(client, db):
     assert "You have no enrolments yet" in response.text
 
 
-def test_the_home_page_costs_the_same_for_a_big_caseload(client, carol, qualification, unit):
+def test_the_home_page_costs_the_same_for_a_big_caseload(
+    client, carol, qualification, unit, page_cache_off
+):
     def count_for(caseload_size):
         while carol.assessor_enrolments.count() < caseload_size:
             EnrolmentFactory(assessor=carol, qualification=qualification, units=[unit])
