@@ -42,9 +42,9 @@ def of_confirmation(*, confirmation, **_):
 class LinkRefused(Exception):
     """The link cannot be used: `status` (404 or 410) and words for the person holding it."""
 
-    def __init__(self, status, heading, reason):
+    def __init__(self, status, heading, reason, *, code=""):
         super().__init__(reason)
-        self.status, self.heading, self.reason = status, heading, reason
+        self.status, self.heading, self.reason, self.code = status, heading, reason, code
 
 
 UNKNOWN_LINK = LinkRefused(
@@ -90,13 +90,17 @@ def link_refusal(confirmation, *, now=None):
             f"The link stopped working on "
             f"{timezone.localtime(confirmation.expires_at):%-d %B %Y}. Ask the learner to send "
             "it again.",
+            code="expired",
         )
     return None
 
 
 def _require_owner(item, by):
     if rules.owner_id(item) != by.pk:
-        raise PermissionDenied(rules._not_owner(item))
+        raise PermissionDenied(
+            "Only the item's owner asks for confirmations of it: the learner for their "
+            "evidence, the assessor for their records."
+        )
 
 
 def _new_token(confirmation):
@@ -169,12 +173,11 @@ def confirmation_request(
     )
     token = _new_token(confirmation)
     confirmation.full_clean()
-    if confirmation.witness_email.lower() == (by.email or "").lower() or (
-        confirmation.witness_email.lower() == (item.enrolment.assessor.email or "").lower()
-        and kind == Confirmation.Kind.WITNESS
-    ):
+    enrolment = item.enrolment
+    own = {(person.email or "").lower() for person in (enrolment.learner, enrolment.assessor)}
+    if confirmation.witness_email.lower() in own - {""}:
         raise ValidationError(
-            {"witness_email": "A witness must be someone else: not you, and not your assessor."}
+            {"witness_email": "Ask someone else: not the learner, and not their assessor."}
         )
     confirmation.save()
     _email_on_commit(confirmation, token)
@@ -196,7 +199,7 @@ def confirmation_resend(*, confirmation, by):
     confirmation = _locked(confirmation)
     _require_owner(confirmation.item, by)
     refusal = link_refusal(confirmation)
-    if refusal is not None and refusal.heading != "This link has expired":
+    if refusal is not None and refusal.code != "expired":
         raise ValidationError(f"This request cannot be sent again: {refusal.heading.lower()}.")
     token = _new_token(confirmation)
     confirmation.save(update_fields=["token_hash", "sent_at", "expires_at"])

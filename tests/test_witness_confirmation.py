@@ -38,6 +38,11 @@ ANSWER = {
     "signed_name": "Janet Reid",
     "declaration": "on",
 }
+# The learner's item page: session, user, item with its people, navigation, files, mappings,
+# versions, sign-off lock, feedback thread and the requests with their latest version numbers.
+ITEM_PAGE_QUERIES = 10
+# The witness's page: the request by its token's hash, the item's latest version, its files.
+WITNESS_PAGE_QUERIES = 3
 
 
 @pytest.fixture
@@ -369,5 +374,20 @@ def test_the_witness_page_costs_the_same_however_many_files_the_version_has(
     assert response.content.decode().count("SHA-256 <code") == files
 
 
-ITEM_PAGE_QUERIES = 10
-WITNESS_PAGE_QUERIES = 3
+def test_a_confirmation_given_can_be_neither_resent_nor_withdrawn(client, alice, link):
+    client.post(path_of(link), ANSWER)
+    confirmation = Confirmation.objects.get()
+    with pytest.raises(ValidationError, match="already been used"):
+        services.confirmation_resend(confirmation=confirmation, by=alice)
+    with pytest.raises(ValidationError, match="stays on record"):
+        services.confirmation_cancel(confirmation=confirmation, by=alice)
+    client.force_login(alice)
+    page = client.get(Confirmation.objects.get().item.get_absolute_url()).content.decode()
+    assert "Send again" not in page and "Withdraw" not in page
+
+
+def test_the_witness_page_is_the_same_for_someone_signed_in(client, carol, link):
+    client.force_login(carol)
+    response = client.get(path_of(link))
+    assert response.status_code == 200
+    assert "Confirm what you saw" in response.content.decode()
