@@ -23,6 +23,7 @@ from evidence import services as evidence_services
 from evidence.models import EvidenceType
 
 from .evidence_factories import EvidenceItemFactory, add_file, submit
+from .test_submitted_once import shown_form
 
 WITNESS = {
     "kind": "witness",
@@ -391,3 +392,17 @@ def test_the_witness_page_is_the_same_for_someone_signed_in(client, carol, link)
     response = client.get(path_of(link))
     assert response.status_code == 200
     assert "Confirm what you saw" in response.content.decode()
+
+
+def test_the_request_form_sent_twice_saves_one_request_and_one_email(
+    client, alice, testimony, django_capture_on_commit_callbacks
+):
+    client.force_login(alice)
+    page = reverse("confirmations:create", args=[testimony.pk])
+    data = {**shown_form(client, page, page), **WITNESS}
+    mail.outbox = []
+    with django_capture_on_commit_callbacks(execute=True):
+        first, copy = client.post(page, data), client.post(page, data)
+    assert first["Location"] == copy["Location"] == testimony.get_absolute_url()
+    assert Confirmation.objects.count() == 1
+    assert len(mail.outbox) == 1
