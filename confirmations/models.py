@@ -30,7 +30,7 @@ class Confirmation(models.Model):
         SENT = "sent", "Sent"
         CONFIRMED = "confirmed", "Confirmed"
         EXPIRED = "expired", "Expired"
-        CANCELLED = "cancelled", "Cancelled"
+        CANCELLED = "cancelled", "Withdrawn"
         OUT_OF_DATE = "out_of_date", "Out of date"
 
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.WITNESS)
