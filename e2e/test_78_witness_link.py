@@ -73,26 +73,37 @@ def ask_in_the_browser(learner, item, *, name, email):
     return LINK.search(message.body).group(1)
 
 
-@pytest.fixture(scope="module")
-def witness(browser, site, pages_seen):
-    """Janet Reid in a browser of her own, never signed in."""
+def browser_without_account(browser, site, pages_seen, *, width, height):
     context = browser.new_context(
-        base_url=site, viewport={"width": 1280, "height": 900}, locale="en-GB"
+        base_url=site, viewport={"width": width, "height": height}, locale="en-GB"
     )
     context.set_default_timeout(15_000)
     context.add_init_script(path=AXE)
-    person = Person(context, context.new_page(), "witness", pages_seen, 1280)
+    return Person(context, context.new_page(), "witness", pages_seen, width)
+
+
+@pytest.fixture(scope="module")
+def witness(browser, site, pages_seen):
+    """Janet Reid in a browser of her own, never signed in."""
+    person = browser_without_account(browser, site, pages_seen, width=1280, height=900)
     yield person
     person.close()
 
 
-def test_a_witness_confirms_by_link_and_the_item_shows_it(learner, witness, testimony):
+def test_a_witness_confirms_by_link_and_the_item_shows_it(
+    learner, witness, testimony, browser, site, pages_seen
+):
     path = ask_in_the_browser(learner, testimony, name="Janet Reid", email="janet.reid@example.org")
     witness.goto(path)
     page = witness.page
     expect(page.get_by_role("heading", name="Confirm what you saw")).to_be_visible()
     expect(page.get_by_text("answered the finance team's stock query")).to_be_visible()
     witness.check("witness confirmation page")
+    # Most people open an emailed link on their phone: the same page at 375 px first.
+    phone = browser_without_account(browser, site, pages_seen, width=375, height=800)
+    phone.goto(path)
+    phone.check("witness confirmation page on a phone")
+    phone.close()
     page.get_by_label("How do you know the learner?").fill(
         "I manage the finance team and raised the query myself."
     )
