@@ -406,3 +406,10 @@ def test_the_request_form_sent_twice_saves_one_request_and_one_email(
     assert first["Location"] == copy["Location"] == testimony.get_absolute_url()
     assert Confirmation.objects.count() == 1
     assert len(mail.outbox) == 1
+
+
+def test_the_email_is_plain_text_not_html(link):
+    (message,) = mail.outbox
+    assert "Janet's account of the stock query" in message.body
+    assert "as their line manager" in message.body
+    assert "&#x27;" not in message.body
