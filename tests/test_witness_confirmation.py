@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.records import assessor_record_create
-from assessments.reports import coverage_report, render_coverage_html
+from assessments.reports import coverage_report, render_coverage_html, render_coverage_pdf
 from assessments.signoff import _version_content_digest
 from confirmations import services
 from confirmations.models import Confirmation
@@ -23,6 +23,7 @@ from evidence import services as evidence_services
 from evidence.models import EvidenceType
 
 from .evidence_factories import EvidenceItemFactory, add_file, submit
+from .test_coverage_report import pdf_text
 from .test_submitted_once import shown_form
 
 WITNESS = {
@@ -333,11 +334,16 @@ def test_the_learner_may_ask_an_employer_to_sign_off_their_1_to_1_minutes(alice,
         services.confirmation_request(item=other, by=alice, **{**WITNESS, "kind": "employer"})
 
 
-def test_the_coverage_report_includes_confirmations(client, link, testimony, alice_enrolment):
+def test_the_coverage_report_includes_confirmations(
+    client, link, testimony, alice_enrolment, tmp_path
+):
     client.post(path_of(link), {**ANSWER, "outcome": "corrected", "correction": "At 2pm."})
-    html = render_coverage_html(coverage_report(enrolment=alice_enrolment))
+    report = coverage_report(enrolment=alice_enrolment)
+    html = render_coverage_html(report)
     assert "Confirmed by Janet Reid, line manager (Manages my team)" in html
     assert "for version 1" in html and "Correction: At 2pm." in html
+    text = pdf_text(render_coverage_pdf(report), tmp_path)
+    assert "Confirmed by Janet Reid, line manager (Manages my team)" in text
 
 
 @pytest.mark.parametrize("requests", [1, 6])
