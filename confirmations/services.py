@@ -26,7 +26,7 @@ from evidence.models import EvidenceItem
 from people.versions import changes_portfolio, of_item
 
 from .models import Confirmation
-from .wording import ASKS, DECLARATIONS, kinds_for_item
+from .wording import ASKS, kinds_for_item
 
 logger = logging.getLogger(__name__)
 
@@ -260,7 +260,3 @@ def confirmation_give(
     confirmation.full_clean()
     confirmation.save()
     return confirmation
-
-
-def declaration_for(confirmation):
-    return DECLARATIONS[confirmation.kind]
