@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.text import get_text_list
 
+from confirmations.models import Confirmation
 from criteria.models import AssessmentCriterion, CriterionPart, LearningOutcome
 from evidence.models import (
     AssessmentMethod,
@@ -80,6 +81,8 @@ class IndexEntry:
     files: list[EvidenceFile]
     mapped_to: list[str]  # "A/601/2550 1.1 (accepted)", in numeric order
     feedback: list[Feedback]
+    # Witness and employer confirmations given for the item's versions, newest first.
+    confirmations: list = field(default_factory=list)
 
     @property
     def label(self):
@@ -355,6 +358,13 @@ def _items(enrolment, only_unit_ids):
                 to_attr="current_files",
             ),
             Prefetch("feedback", queryset=Feedback.objects.select_related("author")),
+            Prefetch(
+                "confirmations",
+                queryset=Confirmation.objects.filter(confirmed_at__isnull=False)
+                .select_related("version")
+                .order_by("-confirmed_at"),
+                to_attr="confirmations_given",
+            ),
         )
     )
 
@@ -386,6 +396,7 @@ def _index_entry(number, item, several_units):
         files=list(version.files.all()) if version else item.current_files,
         mapped_to=mapped_to,
         feedback=list(item.feedback.all()),
+        confirmations=item.confirmations_given,
     )
 
 

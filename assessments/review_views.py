@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from confirmations.selectors import confirmations_for_item
 from evidence import rules
 from evidence.access import evidence_item_for_user, last_submitted_version, reads_working_copy
 from evidence.forms import AssessorMappingForm
@@ -120,6 +121,8 @@ def _review_page(request, item, *, decision_forms=None, send_back_form=None):
         "can_decide": bool(forms_by_mapping),
         "lock": lock,
         "is_assessor": item.viewer_role == Role.ASSESSOR,
+        # Which testimony a witness or employer has confirmed, and for which version.
+        "confirmations": confirmations_for_item(item),
     }
     if can_act:
         context["mapping_form"] = ReviewMappingForm(targets=assessor_target_choices(item))

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from confirmations.selectors import confirmation_context, confirmations_for_item
 from nvq_portfolio.errors import errors_to_form, errors_to_messages
 from people.access import Role, enrolment_for_user, enrolment_role
 from submissions.once import saved_once
@@ -106,6 +107,7 @@ def item_detail(request, pk):
         "is_learner": item.viewer_role == Role.LEARNER,
         "is_assessor": item.viewer_role == Role.ASSESSOR,
         "submit_form": SubmitForm(item=item),
+        **confirmation_context(item, request.user),
     }
     if context["is_assessor"] and (not item.is_assessor_record or item.is_draft):
         context["assessor_form"] = AssessorMappingForm(targets=assessor_target_choices(item))
@@ -282,5 +284,6 @@ def version_detail(request, pk, number):
             "version": version,
             "template": typed_template(version.template),
             "reads_working_copy": reads_working_copy(item),
+            "confirmations": confirmations_for_item(item, version=version),
         },
     )

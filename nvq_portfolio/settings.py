@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "quality",
     "submissions",
     "jobs",
+    "confirmations",
     "page_cache",
 ]
 
@@ -185,6 +186,12 @@ AXES_ENABLED = envbool("LOGIN_THROTTLING", True)
 # Password reset emails asked for within an hour, per address and per account (in the cache).
 PASSWORD_RESET_LIMIT_PER_ADDRESS = envint("PASSWORD_RESET_LIMIT_PER_ADDRESS", 5, minimum=1)
 PASSWORD_RESET_LIMIT_PER_ACCOUNT = envint("PASSWORD_RESET_LIMIT_PER_ACCOUNT", 3, minimum=1)
+
+# Witness and employer confirmation links (confirmations/): how long a link works, and how
+# many times an hour one address may open or send such links (guessing them is hopeless; this
+# keeps anyone from trying).
+CONFIRMATION_LINK_DAYS = envint("CONFIRMATION_LINK_DAYS", 14, minimum=1)
+CONFIRMATION_LINK_LIMIT_PER_ADDRESS = envint("CONFIRMATION_LINK_LIMIT_PER_ADDRESS", 30, minimum=1)
 
 # Two-factor sign-in (django-otp): an authenticator app plus recovery codes, open to everyone.
 # Required for centre admins, superusers and staff, assessors and IQAs; off by default in

@@ -35,3 +35,10 @@ def password_reset_request_allowed(*, address, email):
         from_address <= settings.PASSWORD_RESET_LIMIT_PER_ADDRESS
         and for_account <= settings.PASSWORD_RESET_LIMIT_PER_ACCOUNT
     )
+
+
+def confirmation_link_use_allowed(*, address):
+    """Count one opening or sending of a witness's confirmation link from `address`; False past
+    the hourly limit, whether the link is real or not, so guessing tokens gets nowhere."""
+    used = _count(f"confirmation-link:address:{address}")
+    return used <= settings.CONFIRMATION_LINK_LIMIT_PER_ADDRESS

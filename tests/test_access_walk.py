@@ -16,6 +16,8 @@ from django.utils import timezone
 
 from assessments.records import assessor_record_create
 from assessments.targets import target_set
+from confirmations.models import Confirmation
+from confirmations.services import confirmation_request, token_digest
 from evidence import services as evidence_services
 from evidence.uploads import evidence_file_add
 from jobs.models import Job
@@ -93,6 +95,11 @@ WALK = [
     ("evidence:file", "get", lambda o: [o["file"].pk], READ),
     ("evidence:file_remove", "get", lambda o: [o["file"].pk], LEARNER_CHANGES),
     ("evidence:file_remove", "post", lambda o: [o["file"].pk], LEARNER_CHANGES),
+    ("confirmations:create", "get", lambda o: [o["submitted"].pk], LEARNER_CHANGES),
+    ("confirmations:resend", "post", lambda o: [o["confirmation"].pk], LEARNER_CHANGES),
+    ("confirmations:cancel", "post", lambda o: [o["confirmation"].pk], LEARNER_CHANGES),
+    # The witness's link: open to anyone holding it, signed in or not.
+    ("confirmations:respond", "get", lambda o: [o["link_token"]], {**EVERYONE, "anonymous": 200}),
     ("assessments:caseload", "get", lambda o: [], EVERYONE),
     ("assessments:targets", "get", lambda o: [o["enrolment"].pk], READ),
     ("assessments:target_close", "get", lambda o: [o["target"].pk], ASSESSOR_CHANGES),
@@ -295,6 +302,18 @@ def objects(alice, carol, alice_enrolment, bob_enrolment, unit, qualification):
         targets=[(criterion, None)],
     )
     notification = notify(recipient=alice, kind=Notification.Kind.FEEDBACK, message="Hello")
+    confirmation = confirmation_request(
+        item=submitted,
+        by=alice,
+        kind="witness",
+        witness_name="Janet Reid",
+        witness_role="line manager",
+        relationship="Manages my team",
+        witness_email="janet.reid@example.org",
+    )
+    # The real token goes only into the email (sent on commit, so never here): set a known one.
+    link_token = "W" * 43
+    Confirmation.objects.filter(pk=confirmation.pk).update(token_hash=token_digest(link_token))
     # A finished job of alice's, as the worker leaves it (made directly: no PDF for each walk).
     job = Job.objects.create(
         kind=Job.Kind.COVERAGE_PDF,
@@ -319,6 +338,8 @@ def objects(alice, carol, alice_enrolment, bob_enrolment, unit, qualification):
         "mapping": mapping,
         "file": evidence_file,
         "submitted": submitted,
+        "confirmation": confirmation,
+        "link_token": link_token,
     }
 
 

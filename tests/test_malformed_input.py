@@ -270,7 +270,11 @@ def test_it_answers_every_malformed_value_without_a_server_error(
         "default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": []}
     }
     clients, reached, requests = _clients(), set(), Requests()
-    starts = {"alice": [objects["job"].get_absolute_url()]}
+    starts = {
+        "alice": [objects["job"].get_absolute_url()],
+        # The witness's page, reached only from the emailed link.
+        "anonymous": [reverse("confirmations:respond", args=[objects["link_token"]])],
+    }
     queries, forms = _queries_and_forms(clients, reached, starts)
     for client, path, names in queries:
         for label in IN_QUERIES:

@@ -428,6 +428,7 @@ def test_the_review_screen_costs_the_same_for_30_mappings_as_for_2(
     assert count_for(small) == count_for(large)
     # session, user, item with its people, mappings, four for the add-a-mapping list,
     # navigation (roles and unread count), files, versions, thread, and the sign-offs that rely
-    # on the item (their mappings are not offered for a decision)
-    with django_assert_num_queries(13):
+    # on the item (their mappings are not offered for a decision), and the witness and
+    # employer confirmations of its versions
+    with django_assert_num_queries(14):
         client.get(review_url(large))

@@ -83,6 +83,7 @@ def test_collectstatic_in_production_writes_hashed_compressed_files(tmp_path):
         ("LOGIN_FAILURE_LIMIT", "five"),
         ("EMAIL_PORT", "0"),
         ("TASKS_BACKEND", "celery"),
+        ("CONFIRMATION_LINK_DAYS", "0"),
     ],
 )
 def test_a_malformed_value_stops_start_up_naming_the_variable(variable, value):
