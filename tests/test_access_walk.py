@@ -77,6 +77,12 @@ WALK = [
     ("people:import_confirm", "post", lambda o: [], ADMIN_ONLY),
     ("evidence:list", "get", lambda o: [], EVERYONE),
     ("evidence:progress", "get", lambda o: [o["enrolment"].pk], READ),
+    (
+        "evidence:leap2a",
+        "get",
+        lambda o: [o["enrolment"].pk],
+        {**READ, "erin": 403, "frank": 403},  # the learner and their assessor export it
+    ),
     ("evidence:create", "get", lambda o: [o["enrolment"].pk], LEARNER_CHANGES),
     ("evidence:item", "get", lambda o: [o["draft"].pk], READ),
     ("evidence:edit", "get", lambda o: [o["draft"].pk], LEARNER_CHANGES),
