@@ -49,7 +49,8 @@ def jcs(value):
 def _hash_data(document, proof_config):
     unsecured = {name: value for name, value in document.items() if name != "proof"}
     config = {name: value for name, value in proof_config.items() if name != "proofValue"}
-    config["@context"] = document["@context"]
+    if "@context" in document:
+        config["@context"] = document["@context"]
     return hashlib.sha256(jcs(config)).digest() + hashlib.sha256(jcs(unsecured)).digest()
 
 
