@@ -85,6 +85,8 @@ def check_proof(document, public_key):
         public_key.verify(signature, _hash_data(document, proof))
     except NotCanonicalisable as error:
         return f"It cannot be canonicalised: {error}"
+    except RecursionError:
+        return "It is nested too deeply to canonicalise."
     except (ValueError, InvalidSignature):
         return (
             "Its signature does not match its content: the credential was changed after it "

@@ -66,6 +66,8 @@ def credential_verify_text(text):
         document = json.loads(text)
     except ValueError as error:
         return _invalid(f"It is not JSON: {error}.")
+    except RecursionError:
+        return _invalid("It is nested deeper than any credential this centre issues.")
     return credential_verify(document)
 
 
@@ -73,9 +75,9 @@ def credential_verify(document):
     if not isinstance(document, dict):
         return _invalid("It is not a JSON object.")
     types = document.get("type")
-    if not isinstance(types, list) or not {"VerifiableCredential", "OpenBadgeCredential"} <= set(
-        types
-    ):
+    if not isinstance(types, list) or not {"VerifiableCredential", "OpenBadgeCredential"} <= {
+        kind for kind in types if isinstance(kind, str)
+    }:
         return _invalid("It is not an OpenBadgeCredential.")
     match = URN.match(str(document.get("id", "")))
     credential = Credential.objects.filter(public_id=match.group(1)).first() if match else None

@@ -180,6 +180,25 @@ class TestVerifying:
         call_command("credential_key", "create", "--replace", stdout=open("/dev/null", "w"))  # noqa: SIM115
         assert credential_verify(document_of(credential)).status == "valid"
 
+    @pytest.mark.parametrize(
+        ("text", "reason"),
+        [
+            ('{"type": [{}, ["x"]]}', "It is not an OpenBadgeCredential."),
+            ("[" * 100_001, "It is larger than any credential"),
+            ("[" * 5_000, "It is nested deeper than any credential"),
+            ("[1, 2]", "It is not a JSON object."),
+        ],
+    )
+    def test_odd_json_is_invalid_not_an_error(self, client, db, text, reason):
+        url = reverse("credentials:verify")
+        answer = client.post(url, text, content_type="application/json").json()
+        assert answer["status"] == "invalid" and answer["reasons"][0].startswith(reason)
+
+    def test_a_float_in_a_signed_credential_is_refused_not_canonicalised(self, credential):
+        document = document_of(credential)
+        document["credentialSubject"]["creditsEarned"] = 3.0
+        assert "cannot be canonicalised" in credential_verify(document).reasons[0]
+
     def test_not_json_is_invalid_with_the_reason(self, credential, tmp_path):
         path = tmp_path / "credential.json"
         path.write_text("{not json")
