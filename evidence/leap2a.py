@@ -12,7 +12,9 @@ Built with ElementTree, so every value is escaped by the serialiser, never by ha
 """
 
 import datetime
+import shutil
 import xml.etree.ElementTree as ET
+import zipfile
 
 from django.conf import settings
 from django.db.models import Prefetch
@@ -134,8 +136,17 @@ def _item_content(item):
     return "\n\n".join(parts) or item.title
 
 
-def portfolio_leap2a(enrolment):
-    """The enrolment's portfolio as LEAP2A XML bytes (UTF-8)."""
+def zip_path(evidence_file):
+    """Where a file sits inside the export's zip: its id keeps two files of one name apart."""
+    name = evidence_file.original_name.replace("/", "_").replace("\\", "_")
+    return f"files/{evidence_file.pk}-{name}"
+
+
+def portfolio_leap2a(enrolment, *, files_in_zip=False):
+    """The enrolment's portfolio as LEAP2A XML bytes (UTF-8).
+
+    Each file's enclosure is its address on this site, or with `files_in_zip` its path beside
+    the XML in the zip `portfolio_leap2a_zip` writes."""
     learner = enrolment.learner.display_name
     now = timezone.now()
     units, items = _portfolio(enrolment)
@@ -201,7 +212,8 @@ def portfolio_leap2a(enrolment):
             target = _criterion_id(mapping.criterion.outcome.unit, mapping.code)
             feed.link(entry, "leap2:supports", target)
         for evidence_file in item.files.all():
-            _resource(feed, item, item_id, evidence_file)
+            href = zip_path(evidence_file) if files_in_zip else None
+            _resource(feed, item, item_id, evidence_file, href)
     return feed.to_bytes()
 
 
@@ -219,7 +231,7 @@ def _ability(feed, entry_id, code, text, part_of, supported_by, updated):
         feed.link(entry, "leap2:is_supported_by", item_id)
 
 
-def _resource(feed, item, item_id, evidence_file):
+def _resource(feed, item, item_id, evidence_file, href=None):
     file_url = _url(evidence_file.get_absolute_url())
     entry = feed.entry(
         entry_id=file_url,
@@ -237,9 +249,25 @@ def _resource(feed, item, item_id, evidence_file):
     feed.link(
         entry,
         "enclosure",
-        file_url,
+        href or file_url,
         type=evidence_file.content_type,
         length=str(evidence_file.size),
         title=evidence_file.original_name,
     )
     feed.link(entry, "leap2:is_attachment_of", item_id)
+
+
+def portfolio_leap2a_zip(enrolment, destination):
+    """Write a zip of leap2a.xml and every live file of the portfolio, as LEAP2A packages are
+    exchanged; files are read from storage one at a time (disk or object storage)."""
+    files = EvidenceFile.objects.filter(
+        item__enrolment=enrolment, removed_at__isnull=True
+    ).order_by("pk")
+    with zipfile.ZipFile(destination, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("leap2a.xml", portfolio_leap2a(enrolment, files_in_zip=True))
+        for evidence_file in files.iterator():
+            with (
+                evidence_file.file.open("rb") as source,
+                archive.open(zip_path(evidence_file), "w") as target,
+            ):
+                shutil.copyfileobj(source, target, 1024 * 1024)

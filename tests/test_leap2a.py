@@ -4,6 +4,7 @@ mapping (as leap2:supports and leap2:is_supported_by), for the learner, their as
 
 import datetime
 import xml.etree.ElementTree as ET
+import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -168,6 +169,24 @@ def test_the_command_writes_the_same_portfolio(alice_enrolment, portfolio, tmp_p
     call_command("export_leap2a", "alice", "-o", str(out), stdout=open("/dev/null", "w"))  # noqa: SIM115
     feed = ET.parse(out).getroot()
     assert set(entries_of(feed, "leap2:entry")) == set(portfolio)
+
+
+def test_the_command_writes_a_zip_with_every_file_beside_the_xml(
+    alice_enrolment, portfolio, tmp_path
+):
+    out = tmp_path / "portfolio.zip"
+    call_command("export_leap2a", "alice", "-o", str(out), stdout=open("/dev/null", "w"))  # noqa: SIM115
+    with zipfile.ZipFile(out) as archive:
+        feed = ET.fromstring(archive.read("leap2a.xml"))
+        enclosures = [
+            link.get("href")
+            for entry in entries_of(feed, "leap2:resource").values()
+            for link in entry.findall("atom:link", NS)
+            if link.get("rel") == "enclosure"
+        ]
+        assert len(enclosures) == sum(len(names) for names, _ in portfolio.values())
+        for href in enclosures:
+            assert href.startswith("files/") and archive.read(href) == b"notes"
 
 
 def test_the_command_names_an_unknown_learner(db, tmp_path):

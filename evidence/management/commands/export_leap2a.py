@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from evidence.leap2a import portfolio_leap2a
+from evidence.leap2a import portfolio_leap2a, portfolio_leap2a_zip
 from people.models import Enrolment, User
 
 
@@ -16,7 +16,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("username", help="The learner's username.")
-        parser.add_argument("-o", "--output", required=True, help="The XML file to write.")
+        parser.add_argument(
+            "-o",
+            "--output",
+            required=True,
+            help="The file to write: FILE.zip holds leap2a.xml with every evidence file beside "
+            "it; any other name gets the XML alone, its files linked to this site.",
+        )
         parser.add_argument(
             "--qualification",
             help="The qualification's code, when the learner has more than one enrolment.",
@@ -25,7 +31,10 @@ class Command(BaseCommand):
     def handle(self, *, username, output, qualification, **options):
         enrolment = _enrolment(username, qualification)
         try:
-            Path(output).write_bytes(portfolio_leap2a(enrolment))
+            if output.lower().endswith(".zip"):
+                portfolio_leap2a_zip(enrolment, output)
+            else:
+                Path(output).write_bytes(portfolio_leap2a(enrolment))
         except OSError as error:
             raise CommandError(f"{output}: cannot be written ({error.strerror}).") from error
         self.stdout.write(f"Wrote the LEAP2A portfolio of {username} to {output}.")
