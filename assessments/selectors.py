@@ -226,7 +226,8 @@ def standing_sign_off(enrolled_unit):
     """The unit's sign-off that has not been reopened, or None."""
     sign_off = (
         UnitSignOff.objects.filter(enrolled_unit=enrolled_unit, reopened_at__isnull=True)
-        .select_related("assessor", "learner")
+        # Its credential (credentials app) in the same query, for the unit page's download.
+        .select_related("assessor", "learner", "credential")
         .first()
     )
     if sign_off is not None:

@@ -32,6 +32,7 @@ from django.db.models import OuterRef, Prefetch, Subquery
 from django.utils import timezone
 from django.utils.text import get_text_list
 
+from credentials.services import credential_issue_on_countersign, credential_revoke
 from evidence.models import EvidenceFile, EvidenceMapping, EvidenceVersion
 from notifications.models import Notification
 from notifications.services import notify
@@ -490,6 +491,8 @@ def unit_countersign(*, sign_off, by, declaration_confirmed):
     sign_off.learner_signed_at = timezone.now()
     sign_off.full_clean()
     sign_off.save(update_fields=["learner", "learner_declaration", "learner_signed_at"])
+    # The unit's Open Badges credential; without a signing key it waits for issue_credentials.
+    credential_issue_on_countersign(sign_off=sign_off, by=by)
     unit = enrolled_unit.unit
     notify(
         recipient=enrolment.assessor,
@@ -521,6 +524,7 @@ def unit_reopen(*, sign_off, by, reason):
     sign_off.reopen_reason = reason
     sign_off.full_clean()
     sign_off.save(update_fields=["reopened_at", "reopened_by", "reopen_reason"])
+    credential_revoke(sign_off=sign_off, by=by, reason=reason)
     unit = enrolled_unit.unit
     for person in (enrolment.learner, enrolment.assessor, enrolment.iqa):
         if person is not None and person.pk != by.pk:

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from . import file_views, progress_views, views
+from . import file_views, leap2a_views, progress_views, views
 
 app_name = "evidence"
 urlpatterns = [
     path("", progress_views.item_list, name="list"),
     path("enrolments/<id:enrolment_pk>/progress/", progress_views.progress, name="progress"),
     path("enrolments/<id:enrolment_pk>/new/", views.item_create, name="create"),
+    path("enrolments/<id:enrolment_pk>/leap2a.xml", leap2a_views.leap2a, name="leap2a"),
     path("<id:pk>/", views.item_detail, name="item"),
     path("<id:pk>/edit/", views.item_edit, name="edit"),
     path("<id:pk>/delete/", views.item_delete, name="delete"),

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "jobs",
     "confirmations",
     "page_cache",
+    "credentials",
 ]
 
 MIDDLEWARE = [
@@ -218,6 +219,9 @@ WHITENOISE_USE_FINDERS = DEBUG
 # Uploaded evidence is private: MEDIA_ROOT is never served as static files, only through
 # views that check who is asking.
 MEDIA_ROOT = envpath("MEDIA_ROOT", BASE_DIR / "media")
+# The Ed25519 key that signs unit credentials (docs/credentials.md): made by
+# `manage.py credential_key create`, kept outside the repository, mode 0600.
+CREDENTIAL_KEY_PATH = envpath("CREDENTIAL_KEY_PATH", BASE_DIR / "keys" / "credential-ed25519.pem")
 MEDIA_URL = "/media/"
 # Evidence, standardisation documents and prepared reports go through Django's storage API:
 # the local disk by default, an S3-compatible bucket when AWS_STORAGE_BUCKET_NAME is set, so

@@ -22,5 +22,6 @@ urlpatterns = [
     path("quality/", include("quality.urls")),
     path("jobs/", include("jobs.urls")),
     path("confirmations/", include("confirmations.urls")),
+    path("credentials/", include("credentials.urls")),
     path("admin/", admin.site.urls),
 ]

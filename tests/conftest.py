@@ -24,6 +24,8 @@ def _test_settings(request, settings, tmp_path):
     jobs at once and starts with an empty cache (rate-limit counters live there)."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Never a developer's real credential key: tests that sign make their own.
+    settings.CREDENTIAL_KEY_PATH = tmp_path / "keys" / "credential.pem"
     # Jobs run inside the request that queues them; tests/test_jobs.py also runs the worker.
     settings.TASKS = {
         "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": []}

@@ -14,10 +14,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from assessments.models import UnitSignOff
 from assessments.records import assessor_record_create
 from assessments.targets import target_set
 from confirmations.models import Confirmation
 from confirmations.services import confirmation_request, token_digest
+from credentials.keys import key_create
+from credentials.services import credential_issue
 from evidence import services as evidence_services
 from evidence.uploads import evidence_file_add
 from jobs.models import Job
@@ -53,6 +56,7 @@ ADMIN_ONLY_PAGE = {**dict.fromkeys(PEOPLE[1:], 403), "frank": 200}
 READ_ACTS = {person: OK if status == 200 else status for person, status in READ.items()}
 IQA_READS_ACT = {**NOBODY, "erin": OK, "frank": OK}
 ASKER_ONLY = {**NOBODY, "alice": 200}  # a job is seen by the person who asked for it
+PUBLIC = {**EVERYONE, "anonymous": 200}  # no sign-in: a credential's verifier has no account
 
 # (url name, method, how to build its arguments, expected outcome for each signed-in person)
 WALK = [
@@ -75,6 +79,12 @@ WALK = [
     ("people:import_confirm", "post", lambda o: [], ADMIN_ONLY),
     ("evidence:list", "get", lambda o: [], EVERYONE),
     ("evidence:progress", "get", lambda o: [o["enrolment"].pk], READ),
+    (
+        "evidence:leap2a",
+        "get",
+        lambda o: [o["enrolment"].pk],
+        {**READ, "erin": 403, "frank": 403},  # the learner and their assessor export it
+    ),
     ("evidence:create", "get", lambda o: [o["enrolment"].pk], LEARNER_CHANGES),
     ("evidence:item", "get", lambda o: [o["draft"].pk], READ),
     ("evidence:edit", "get", lambda o: [o["draft"].pk], LEARNER_CHANGES),
@@ -197,6 +207,17 @@ WALK = [
     ("notice_email", "get", lambda o: [], EVERYONE),
     ("notice_email", "post", lambda o: [], EVERYONE_ACTS),
     ("session_check", "get", lambda o: [], EVERYONE),
+    # A unit's credential: public to check (anyone shown one may), the learner's to download.
+    ("credentials:issuer", "get", lambda o: [], PUBLIC),
+    ("credentials:verify", "get", lambda o: [], PUBLIC),
+    ("credentials:status", "get", lambda o: [o["credential"].public_id], PUBLIC),
+    ("credentials:verify_stored", "get", lambda o: [o["credential"].public_id], PUBLIC),
+    (
+        "credentials:download",
+        "get",
+        lambda o: [o["credential"].public_id],
+        {**LEARNER_CHANGES, "alice": 200},
+    ),
 ]
 # Django's own views: the admin site and sign-in, password reset and password change.
 NOT_WALKED = {"login", "logout", "password_change", "password_change_done"} | {
@@ -260,6 +281,27 @@ def quality_objects(alice_enrolment, unit, qualification, erin, carol, frank):
         "meeting": meeting,
         "grant": grant,
     }
+
+
+@pytest.fixture
+def credential_objects(alice_enrolment, alice, carol, settings, tmp_path):
+    """A credential for alice's unit, on a countersigned sign-off made directly (judging every
+    criterion for each walk would take a while; tests/test_credentials.py does it for real)."""
+    settings.CREDENTIAL_KEY_PATH = tmp_path / "credential.pem"
+    key_create()
+    now = timezone.now()
+    sign_off = UnitSignOff.objects.create(
+        enrolled_unit=alice_enrolment.enrolled_units.get(),
+        assessor=carol,
+        assessor_declaration="Signed.",
+        assessor_signed_at=now,
+        digest="0" * 64,
+        covered={},
+        learner=alice,
+        learner_declaration="Countersigned.",
+        learner_signed_at=now,
+    )
+    return {"credential": credential_issue(sign_off=sign_off)}
 
 
 @pytest.fixture
@@ -357,6 +399,8 @@ def test_each_person_gets_what_their_role_allows(
     if name.startswith("quality:"):
         # Built only for the quality pages: a judged unit and a signed review take a while.
         objects = {**objects, **request.getfixturevalue("quality_objects")}
+    if name.startswith("credentials:"):
+        objects = {**objects, **request.getfixturevalue("credential_objects")}
     url = reverse(name, args=args(objects))
     response = getattr(client, method)(url)
     outcome = expected.get(person, LOGIN)

@@ -60,6 +60,9 @@ NOT_WALKED_SIGNED_OUT = re.compile(r"^/(admin/|static/|media/)")
 # A PDF takes a second to make; its CSV twin goes through the same view. /healthz and
 # /session-check read nothing; a job's status is its page's JSON twin (a token in the path).
 NOT_SENT = {"assessments:report_pdf", "healthz", "session_check", "jobs:status"}
+# A credential's own pages need a countersigned unit, which this data has none of; their only
+# argument is a UUID (a malformed one never resolves). tests/test_credentials.py covers them.
+NOT_SENT |= {"credentials:status", "credentials:verify_stored", "credentials:download"}
 PEOPLE = ["alice", "carol", "erin", "frank", "gina", "anonymous"]
 PAGES_PER_VIEW = 3
 
@@ -270,10 +273,14 @@ def test_it_answers_every_malformed_value_without_a_server_error(
         "default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": []}
     }
     clients, reached, requests = _clients(), set(), Requests()
+    # The public verification form: no page of this data links to it (a credential would).
     starts = {
         "alice": [objects["job"].get_absolute_url()],
         # The witness's page, reached only from the emailed link.
-        "anonymous": [reverse("confirmations:respond", args=[objects["link_token"]])],
+        "anonymous": [
+            reverse("confirmations:respond", args=[objects["link_token"]]),
+            reverse("credentials:verify"),
+        ],
     }
     queries, forms = _queries_and_forms(clients, reached, starts)
     for client, path, names in queries:
