@@ -402,6 +402,11 @@ ROLE_LISTS = [
 ]
 
 
+def roles_possible(user):
+    """Every role whose lists may hold something for `user`, before their roles are known."""
+    return {"learner", "assessor", "iqa"} | ({"centre_admin"} if user.is_centre_admin else set())
+
+
 def _lists_by_role(user, today, roles):
     """The lists of the roles `user` holds: building every role's querysets for everyone cost
     a learner's page more Python than the page itself (bench/RESULTS.md)."""
@@ -434,15 +439,6 @@ def count_expressions(user, roles, today=None):
         )
         counts["todo_eqa_grants"] = capped_count(grants)
     return counts
-
-
-def waiting_count(user, roles, today=None):
-    """How many things wait for `user` in all their lists (each list counted only as far as
-    one more than COUNT_CAP): one query, none when their roles have no lists."""
-    counts = count_expressions(user, roles, today)
-    if not counts:
-        return 0
-    return sum(User.objects.filter(pk=user.pk).values(**counts).get().values())
 
 
 def todo_for(user, roles, today=None):

@@ -22,3 +22,22 @@ def remember(user_id, count):
 
 def forget(*user_ids):
     cache.delete_many([_key(user_id) for user_id in user_ids if user_id])
+
+
+# The roles a person held when last counted, so that counting again builds only their lists
+# and still folds the count into the navigation's one query. An enrolment made or changed
+# forgets them for its people; otherwise they are at most a minute old.
+def _roles_key(user_id):
+    return f"todo-roles:{user_id}"
+
+
+def recall_roles(user_id):
+    return cache.get(_roles_key(user_id))
+
+
+def remember_roles(user_id, roles):
+    cache.set(_roles_key(user_id), frozenset(roles), SECONDS)
+
+
+def forget_roles(*user_ids):
+    cache.delete_many([_roles_key(user_id) for user_id in user_ids if user_id])

@@ -8,10 +8,9 @@ from django.views.decorators.http import require_GET
 
 from page_cache.pages import cached_page
 from people import selectors
-from people.context_processors import navigation_facts_of
+from people.context_processors import navigation_facts_of, navigation_waiting_counted
 from quality.selectors import grants_in_force
 
-from . import todo_count
 from .todo import todo_for
 
 # The home page shows the first few learners of each role and links to the full lists, so it
@@ -23,12 +22,11 @@ HOME_ROWS = 10
 def home(request):
     """One front page with a section for each role the person holds."""
     user = request.user
-    roles, _ = navigation_facts_of(request)
+    roles, _, _ = navigation_facts_of(request, count_waiting=not user.is_external_verifier)
     todo = todo_for(user, roles)
-    if user.is_external_verifier:
-        todo_count.forget(user.pk)  # their count holds their grants, which the page lists below
-    else:  # the navigation shows the count of what the page lists, counted here once
-        todo_count.remember(user.pk, sum(section.count for section in todo))
+    if not user.is_external_verifier:  # an EQA's count is of their grants, listed below
+        # The navigation shows the count of what the page lists, counted here once.
+        navigation_waiting_counted(request, sum(section.count for section in todo))
     first_page = Paginator(selectors.caseload_for_assessor(user), HOME_ROWS).get_page(1)
     context = {
         "todo": todo,

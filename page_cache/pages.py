@@ -24,7 +24,6 @@ from django.http import HttpResponse
 from django.template.response import SimpleTemplateResponse
 from django.utils import timezone
 
-from nvq_portfolio import todo, todo_count
 from people.context_processors import navigation_facts_of
 from submissions.once import new_token
 
@@ -89,11 +88,7 @@ def _key(request, view):
         or _has_messages(request)
     ):
         return None
-    roles, unread = navigation_facts_of(request)
-    waiting = todo_count.recall(user.pk)
-    if waiting is None:
-        waiting = todo.waiting_count(user, roles)
-        todo_count.remember(user.pk, waiting)
+    roles, unread, waiting = navigation_facts_of(request)
     who = (user.pk, user.get_username(), user.display_name, sorted(roles), unread, waiting)
     parts = (view.__module__, view.__qualname__, who, secret, request.get_full_path())
     digest = hashlib.sha256(repr((parts, timezone.localdate().isoformat())).encode())

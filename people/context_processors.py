@@ -8,12 +8,35 @@ from .access import eqa_scope
 from .selectors import navigation_facts
 
 
-def navigation_facts_of(request):
-    """`navigation_facts` of the signed-in person, read once per request (the home page asks
-    for their roles too)."""
-    if not hasattr(request, "_navigation_facts"):
-        request._navigation_facts = navigation_facts(request.user)
+def navigation_facts_of(request, *, count_waiting=True):
+    """(roles, unread notices, what waits) of the signed-in person, read once per request in
+    one query: what waits is counted again only when not counted within the last minute or
+    something moved it, and then only the lists of the roles they held when last counted.
+    The home page, which counts its lists itself, asks with count_waiting=False."""
+    facts = getattr(request, "_navigation_facts", None)
+    if facts is not None and (facts[2] is not None or not count_waiting):
+        return facts
+    user = request.user
+    waiting = todo_count.recall(user.pk) if count_waiting else None
+    counts = {}
+    if count_waiting and waiting is None:
+        known = todo_count.recall_roles(user.pk)
+        counts = todo.count_expressions(user, todo.roles_possible(user) if known is None else known)
+    roles, unread, counted = navigation_facts(user, counts)
+    if todo_count.recall_roles(user.pk) != roles:
+        todo_count.remember_roles(user.pk, roles)
+    if counts or (count_waiting and waiting is None):
+        waiting = counted
+        todo_count.remember(user.pk, waiting)
+    request._navigation_facts = (roles, unread, waiting)
     return request._navigation_facts
+
+
+def navigation_waiting_counted(request, waiting):
+    """The home page counted what waits for the person: the navigation shows the same."""
+    roles, unread, _ = navigation_facts_of(request, count_waiting=False)
+    request._navigation_facts = (roles, unread, waiting)
+    todo_count.remember(request.user.pk, waiting)
 
 
 def navigation(request):
@@ -29,13 +52,7 @@ def navigation(request):
         # Halfway through signing in: nothing to offer but finishing or signing out.
         context["two_factor_pending"] = True
         return context
-    # Their roles and unread notices are read on every page (one query); what waits for them
-    # is counted again only when not counted within the last minute or something moved it.
-    roles, context["notifications_unread"] = navigation_facts_of(request)
-    waiting = todo_count.recall(user.pk)
-    if waiting is None:
-        waiting = todo.waiting_count(user, roles)
-        todo_count.remember(user.pk, waiting)
+    roles, context["notifications_unread"], waiting = navigation_facts_of(request)
     context["todo_count"] = f"{todo.COUNT_CAP}+" if waiting > todo.COUNT_CAP else waiting
     items = [("Home", reverse("home"))]
     if "assessor" in roles:

@@ -15,9 +15,11 @@ from .models import Enrolment, EnrolmentUnit, User
 UNREAD_SHOWN = 99
 
 
-def navigation_facts(user):
-    """The roles `user` holds and how many notices they have not read (a number, or "99+" past
-    UNREAD_SHOWN): one query per page, each part answered from an index."""
+def navigation_facts(user, counts=None):
+    """The roles `user` holds, how many notices they have not read (a number, or "99+" past
+    UNREAD_SHOWN) and the sum of `counts` ({name: capped count expression}, what waits for
+    them): one query per page, each part answered from an index."""
+    counts = counts or {}
     # Reverse relation, so people need not import the notifications app.
     unread = user.notifications.model.objects.filter(recipient=OuterRef("pk"), read_at__isnull=True)
     facts = (
@@ -33,8 +35,9 @@ def navigation_facts(user):
                 template="(%(function)s (%(expressions)s) AS unread_shown)",
                 output_field=IntegerField(),
             ),
+            **counts,
         )
-        .values("learner", "assessor", "iqa", "unread")
+        .values("learner", "assessor", "iqa", "unread", *counts)
         .get()
     )
     roles = {role for role in ("learner", "assessor", "iqa") if facts[role]}
@@ -43,7 +46,8 @@ def navigation_facts(user):
     if user.is_external_verifier:
         roles.add("eqa")
     unread_count = facts["unread"]
-    return roles, f"{UNREAD_SHOWN}+" if unread_count > UNREAD_SHOWN else unread_count
+    waiting = sum(facts[name] for name in counts)
+    return roles, f"{UNREAD_SHOWN}+" if unread_count > UNREAD_SHOWN else unread_count, waiting
 
 
 def enrolments_for_list(user):

@@ -1,5 +1,6 @@
 """Changes to people and enrolments. Views, admin, imports and commands all come through here."""
 
+import copy
 import logging
 
 from axes.utils import reset as axes_reset
@@ -18,6 +19,8 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.text import get_text_list
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from nvq_portfolio import todo_count
 
 from .access import person_change_refusal, two_factor_required
 from .models import Enrolment, EnrolmentUnit, User
@@ -117,7 +120,15 @@ def enrolment_create(
     enrolment_validate(enrolment, units)
     enrolment.save()
     EnrolmentUnit.objects.bulk_create(EnrolmentUnit(enrolment=enrolment, unit=u) for u in units)
+    _roles_changed(enrolment)
     return enrolment
+
+
+def _roles_changed(*enrolments):
+    """The navigation and to-do lists of an enrolment's people follow their roles at once."""
+    people = {pk for e in enrolments for pk in (e.learner_id, e.assessor_id, e.iqa_id)}
+    todo_count.forget_roles(*people)
+    todo_count.forget(*people)
 
 
 @transaction.atomic
@@ -128,6 +139,7 @@ def enrolment_update(*, enrolment, units=None, **fields):
     unknown = set(fields) - allowed
     if unknown:
         raise TypeError(f"enrolment_update() cannot change {', '.join(sorted(unknown))}")
+    before = copy.copy(enrolment)
     for name, value in fields.items():
         setattr(enrolment, name, value)
     try:
@@ -138,6 +150,7 @@ def enrolment_update(*, enrolment, units=None, **fields):
         enrolment.refresh_from_db()  # so a screen showing it again shows what is stored
         raise
     enrolment.save()
+    _roles_changed(before, enrolment)
     if units is not None:
         wanted = {unit.pk for unit in units}
         current = set(enrolment.enrolled_units.values_list("unit_id", flat=True))

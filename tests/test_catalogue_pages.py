@@ -87,7 +87,7 @@ def test_it_escapes_what_was_searched_for(signed_in):
     assert "&lt;script&gt;" in response.text
 
 
-def test_the_unit_page_costs_the_same_queries_for_a_bigger_unit(signed_in, unit):
+def test_the_unit_page_costs_the_same_queries_for_a_bigger_unit(signed_in, unit, page_cache_off):
     big = UnitFactory(slug="big-unit")
     for outcome_number in range(1, 13):
         outcome = LearningOutcomeFactory(unit=big, number=outcome_number)

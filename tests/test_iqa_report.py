@@ -96,7 +96,7 @@ def _queries(client, url):
 
 
 def test_the_plan_page_and_dashboard_cost_the_same_for_2_learners_as_for_8(
-    client, erin, qualification, unit
+    client, erin, qualification, unit, page_cache_off
 ):
     client.force_login(erin)
     _caseload(erin, qualification, unit, 2, 0)

@@ -30,7 +30,7 @@ PLAN_DAY = datetime.date(2026, 12, 5)  # the quality factories' autumn plan ends
 
 def todo_for(person, today=None):
     """The person's to-do sections for the roles they hold, as their home page asks."""
-    roles, _ = navigation_facts(person)
+    roles, _, _ = navigation_facts(person)
     return todo.todo_for(person, roles, today=today)
 
 
