@@ -97,3 +97,29 @@ def audit_head():
     """(sequence, record_hash) of the newest record, or (0, GENESIS) for an empty trail."""
     last = AuditRecord.objects.order_by("-sequence").values_list("sequence", "record_hash").first()
     return last or (0, chain.GENESIS)
+
+
+@transaction.atomic
+def centre_settings_update(*, by, retention_years):
+    """Change the centre's settings: a centre admin only, recorded in the trail."""
+    from django.core.exceptions import PermissionDenied
+
+    from .models import CentreSettings
+
+    if not (by.is_authenticated and by.is_centre_admin):
+        raise PermissionDenied("Only a centre admin can change the centre's settings.")
+    current = CentreSettings.objects.select_for_update().filter(pk=1).first()
+    current = current or CentreSettings.current()
+    before = chain.state_of(current)
+    current.retention_years = retention_years
+    current.full_clean()
+    current.save()
+    audit_record(
+        kind=AuditRecord.Kind.SETTINGS_CHANGED,
+        actor=by,
+        obj=current,
+        before=before,
+        after=current,
+        summary=f"Retention set to {retention_years} years after certification.",
+    )
+    return current
