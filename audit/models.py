@@ -161,5 +161,5 @@ class CentreSettings(models.Model):
 
     @classmethod
     def current(cls):
-        settings_row, _ = cls.objects.get_or_create(pk=1)
-        return settings_row
+        # Unsaved defaults until an admin saves: reading the settings never writes.
+        return cls.objects.filter(pk=1).first() or cls(pk=1)

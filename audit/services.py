@@ -109,8 +109,8 @@ def centre_settings_update(*, by, retention_years):
     if not (by.is_authenticated and by.is_centre_admin):
         raise PermissionDenied("Only a centre admin can change the centre's settings.")
     current = CentreSettings.objects.select_for_update().filter(pk=1).first()
-    current = current or CentreSettings.current()
     before = chain.state_of(current)
+    current = current or CentreSettings(pk=1)
     current.retention_years = retention_years
     current.full_clean()
     current.save()
