@@ -148,3 +148,14 @@ def test_learners_who_also_assess_are_left_alone(certified, alice, bob, qualific
 
     EnrolmentFactory(learner=bob, assessor=alice, qualification=qualification, units=[unit])
     assert "0 learner(s)" in run("--dry-run", "--today", years_on(4).isoformat())
+
+
+def test_a_removed_file_answers_not_found_rather_than_failing(
+    client, certified, carol, django_capture_on_commit_callbacks
+):
+    evidence_file = EvidenceFile.objects.filter(item__enrolment=certified).first()
+    with django_capture_on_commit_callbacks(execute=True):
+        run("--today", years_on(4).isoformat())
+    client.force_login(carol)
+    response = client.get(reverse("evidence:file", args=[evidence_file.pk]))
+    assert response.status_code == 404
