@@ -23,5 +23,6 @@ urlpatterns = [
     path("jobs/", include("jobs.urls")),
     path("confirmations/", include("confirmations.urls")),
     path("credentials/", include("credentials.urls")),
+    path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),
 ]

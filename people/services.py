@@ -21,6 +21,8 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from nvq_portfolio import todo_count
+from audit.hooks import audited, enrolment_with_units
+from audit.models import AuditRecord
 
 from .access import person_change_refusal, two_factor_required
 from .models import Enrolment, EnrolmentUnit, User
@@ -96,6 +98,7 @@ def enrolment_validate(enrolment, units=None):
         raise ValidationError(errors)
 
 
+@audited(AuditRecord.Kind.ENROLMENT_CREATED, state=enrolment_with_units, summary="Enrolment added.")
 @transaction.atomic
 def enrolment_create(
     *,
@@ -131,6 +134,12 @@ def _roles_changed(*enrolments):
     todo_count.forget(*people)
 
 
+@audited(
+    AuditRecord.Kind.ENROLMENT_CHANGED,
+    obj="enrolment",
+    state=enrolment_with_units,
+    summary="Enrolment changed.",
+)
 @transaction.atomic
 @changes_portfolio(of_enrolment)
 def enrolment_update(*, enrolment, units=None, **fields):
@@ -253,6 +262,7 @@ def person_validate(person, *, by=None):
         raise ValidationError(errors)
 
 
+@audited(AuditRecord.Kind.PERSON_CREATED, summary="Person added.")
 @transaction.atomic
 def person_create(
     *,
@@ -280,6 +290,9 @@ def person_create(
     return person
 
 
+@audited(
+    AuditRecord.Kind.PERSON_CHANGED, obj="person", summary="Person's details or roles changed."
+)
 @transaction.atomic
 def person_update(*, person, by=None, **fields):
     """Change a person's details; `by` is who asks, so nobody locks themselves out or changes
@@ -368,6 +381,7 @@ def person_password_link_send(*, person, site_url, by=None):
     return person
 
 
+@audited(AuditRecord.Kind.PERSON_CHANGED, obj="person", summary="Sign-in lockouts cleared.")
 def person_sign_in_lockouts_clear(*, person):
     """Lift every sign-in lockout on `person`'s username, from any address.
 
