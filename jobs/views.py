@@ -8,17 +8,27 @@ from django.views.decorators.http import require_safe
 from nvq_portfolio.stored_files import open_for_download
 
 from .access import job_for_user
+from .models import Job
+from .services import jobs_sweep_stale
+
+
+def _job_seen_by(user, token):
+    """The job, with a dead worker's claim on it undone first, so its page is never stuck."""
+    job = job_for_user(user, token)
+    if job.status == Job.Status.RUNNING and jobs_sweep_stale(job=job) != (0, 0):
+        job.refresh_from_db()
+    return job
 
 
 @require_safe
 def detail(request, token):
-    job = job_for_user(request.user, token)
+    job = _job_seen_by(request.user, token)
     return render(request, "jobs/detail.html", {"job": job})
 
 
 @require_safe
 def status(request, token):
-    job = job_for_user(request.user, token)
+    job = _job_seen_by(request.user, token)
     return JsonResponse(
         {
             "status": job.status,
