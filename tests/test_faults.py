@@ -1,7 +1,11 @@
-"""Faults made to happen, and survived: the worker killed in the middle of a job.
+"""Faults made to happen, and survived: the disk filling in the middle of an upload, the
+database failing in the middle of a sign-off, the PDF renderer failing, and the worker killed
+in the middle of a job.
 
-Each fault is injected at a boundary the project does not own: a real `db_worker` process
-killed with SIGKILL while WeasyPrint (patched in that process only) holds it in a PDF's layout.
+Each fault is injected at a boundary the project does not own: a storage class that writes half
+a file and then fails (tests/fault_storages.py), a database trigger that refuses the sign-off's
+last write, WeasyPrint's own call patched to raise, and a real `db_worker` process killed with
+SIGKILL while WeasyPrint (patched in that process only) holds it in a PDF's layout.
 """
 
 import os
@@ -13,14 +17,22 @@ import time
 from pathlib import Path
 
 import pytest
+from django.contrib.messages import get_messages
 from django.core.management import call_command
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.urls import reverse
 
+from assessments.models import Judgement, UnitSignOff
+from assessments.signoff import unit_sign_off
+from evidence.models import EvidenceFile
+from evidence.uploads import STORE_FAILED
 from jobs.models import Job
-from jobs.services import WORKER_STOPPED, jobs_sweep_stale
+from jobs.services import FAILED, WORKER_STOPPED, jobs_sweep_stale
+from notifications.models import Notification
 
+from .evidence_factories import EvidenceItemFactory, pdf_bytes, upload
 from .test_jobs import DATABASE_BACKEND, prepare_coverage
+from .test_judgements import fully_met
 
 ROOT = Path(__file__).resolve().parent.parent
 # A worker whose PDF renderer never returns: it is busy, as on a very large report, until killed.
@@ -32,6 +44,173 @@ sys.argv = ["manage.py", "db_worker", "--no-startup-delay", "--no-reload", "--in
 runpy.run_path("manage.py", run_name="__main__")
 """
 HEARTBEAT_SECONDS, STALE_SECONDS = 1, 3
+
+
+def files_under(root):
+    return sorted(path for path in Path(root).rglob("*") if path.is_file())
+
+
+# The disk fills in the middle of an upload
+
+
+def test_a_disk_that_fills_mid_upload_leaves_no_row_no_half_file_and_tells_the_learner(
+    client, settings, alice_enrolment
+):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "tests.fault_storages.DiskFillsMidWrite"},
+    }
+    item = EvidenceItemFactory(enrolment=alice_enrolment)
+    client.force_login(alice_enrolment.learner)
+
+    response = client.post(
+        reverse("evidence:upload", args=[item.pk]),
+        {"files": [upload("statement.pdf", pdf_bytes("A witness statement") * 50)]},
+    )
+
+    assert response.status_code == 302
+    [message] = [str(m) for m in get_messages(response.wsgi_request)]
+    assert message == f"statement.pdf was not added. {STORE_FAILED}"
+    assert not EvidenceFile.objects.exists()
+    assert files_under(settings.MEDIA_ROOT) == []
+
+
+def test_the_page_script_is_told_the_same_when_the_disk_fills(client, settings, alice_enrolment):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "tests.fault_storages.DiskFillsMidWrite"},
+    }
+    item = EvidenceItemFactory(enrolment=alice_enrolment)
+    client.force_login(alice_enrolment.learner)
+
+    response = client.post(
+        reverse("evidence:upload", args=[item.pk]),
+        {"files": [upload("statement.pdf", pdf_bytes())]},
+        HTTP_ACCEPT="application/json",
+    )
+
+    assert response.status_code == 400 and STORE_FAILED in response.json()["error"]
+    assert not EvidenceFile.objects.exists() and files_under(settings.MEDIA_ROOT) == []
+
+
+# The database fails in the middle of a sign-off
+
+REFUSE_NOTIFICATIONS = {
+    "sqlite": [
+        "CREATE TRIGGER fault_notification BEFORE INSERT ON notifications_notification "
+        "BEGIN SELECT RAISE(ABORT, 'injected fault: the database failed'); END"
+    ],
+    "postgresql": [
+        "CREATE FUNCTION fault_refuse() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'injected fault: the database failed'; END $$",
+        "CREATE TRIGGER fault_notification BEFORE INSERT ON notifications_notification "
+        "FOR EACH ROW EXECUTE FUNCTION fault_refuse()",
+    ],
+}
+REMOVE_FAULT = {
+    "sqlite": ["DROP TRIGGER IF EXISTS fault_notification"],
+    "postgresql": [
+        "DROP TRIGGER IF EXISTS fault_notification ON notifications_notification",
+        "DROP FUNCTION IF EXISTS fault_refuse()",
+    ],
+}
+
+
+@pytest.fixture
+def notifications_fail():
+    """Call it to make the sign-off's last writes (the learner's and the IQA's notices) fail
+    in the database; the trigger is dropped after the test."""
+
+    def inject():
+        with connection.cursor() as cursor:
+            for statement in REFUSE_NOTIFICATIONS[connection.vendor]:
+                cursor.execute(statement)
+
+    yield inject
+    with connection.cursor() as cursor:
+        for statement in REMOVE_FAULT[connection.vendor]:
+            cursor.execute(statement)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_failure_in_the_middle_of_a_sign_off_writes_none_of_it(
+    client, carol, alice_enrolment, unit, notifications_fail
+):
+    enrolled_unit, _ = fully_met(alice_enrolment, unit)
+    judgements = sorted(Judgement.objects.values_list("pk", "outcome", "version"))
+    notices = Notification.objects.count()
+    version = type(alice_enrolment).objects.get(pk=alice_enrolment.pk).portfolio_version
+    notifications_fail()
+
+    with pytest.raises(DatabaseError, match="injected fault"):
+        unit_sign_off(enrolled_unit=enrolled_unit, by=carol, declaration_confirmed=True)
+
+    assert not UnitSignOff.objects.exists()
+    assert Notification.objects.count() == notices
+    assert sorted(Judgement.objects.values_list("pk", "outcome", "version")) == judgements
+    enrolment = type(alice_enrolment).objects.get(pk=alice_enrolment.pk)
+    assert enrolment.portfolio_version == version
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sign_off_page_whose_database_fails_answers_an_error_and_keeps_nothing(
+    client, carol, alice_enrolment, unit, notifications_fail
+):
+    fully_met(alice_enrolment, unit)
+    notices = Notification.objects.count()
+    notifications_fail()
+    client.force_login(carol)
+    client.raise_request_exception = False
+
+    response = client.post(
+        reverse("assessments:sign_off", args=[alice_enrolment.pk, unit.slug]),
+        {"declaration": "on"},
+    )
+
+    assert response.status_code == 500
+    assert not UnitSignOff.objects.exists() and Notification.objects.count() == notices
+
+
+# The PDF renderer fails
+
+
+@pytest.fixture
+def renderer_fails(monkeypatch):
+    import weasyprint
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("injected fault: the renderer failed")
+
+    monkeypatch.setattr(weasyprint.HTML, "write_pdf", fail)
+
+
+def test_a_report_job_whose_renderer_fails_says_so_and_keeps_no_file(
+    client, settings, carol, alice_enrolment, renderer_fails
+):
+    response = prepare_coverage(client, carol, alice_enrolment)
+
+    job = Job.objects.get()
+    assert (job.status, job.outcome, job.stage) == (Job.Status.FAILED, FAILED, "Stopped")
+    assert not job.result and not job.has_download
+    assert files_under(settings.MEDIA_ROOT) == []
+    page = client.get(response.url)
+    assert FAILED in page.content.decode()
+    assert client.get(reverse("jobs:download", args=[job.token])).status_code == 404
+
+
+def test_the_direct_pdf_whose_renderer_fails_answers_a_clear_error(
+    client, carol, alice_enrolment, renderer_fails
+):
+    client.force_login(carol)
+
+    response = client.get(reverse("assessments:report_pdf", args=[alice_enrolment.pk]))
+
+    assert response.status_code == 503
+    assert "could not be made" in response.content.decode()
+    assert "Content-Disposition" not in response
+
+
+# The worker dies in the middle of a job
 
 
 class WorkerDatabase:
