@@ -61,6 +61,8 @@ def backup_make(*, out):
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".partial")
     parts, media = {}, []
+    # Personal data: readable by the account that made it, no other.
+    partial.touch(mode=0o600, exist_ok=False)
     try:
         with tarfile.open(partial, "w", format=tarfile.PAX_FORMAT) as archive:
             with tempfile.TemporaryDirectory() as scratch:

@@ -176,6 +176,7 @@ def test_a_backup_restores_into_an_empty_database_with_every_row_and_file(
     )
     backup = only_backup_in(tmp_path / "backups")
     assert "nvq-portfolio-backup-20" in backup.name and str(backup) in made.stdout
+    assert backup.stat().st_mode & 0o777 == 0o600  # personal data: its maker's eyes only
 
     with tarfile.open(backup) as archive:
         manifest = json.loads(archive.extractfile("manifest.json").read())
