@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -192,8 +193,16 @@ def test_a_backup_restores_into_an_empty_database_with_every_row_and_file(
 
     assert every_row(empty_url) == every_row(source)
     assert files_in(restored_media) == stored
-    # The restored installation is whole: nothing left for migrate to do, and the seal holds.
+    # The restored installation is whole: nothing left for migrate to do, the audit trail's
+    # chain intact with the live one's head, and the sign-off's seal unbroken.
     manage("migrate", "--check", database_url=empty_url)
+    live = manage("verify_audit", database_url=source).stdout
+    head = re.search(r"head ([0-9a-f]{64})", live).group(1)
+    verified = manage("verify_audit", "--expect-head", head, database_url=empty_url).stdout
+    assert verified == live
+    assert (
+        "Audit trail intact" in verified and "1 standing sign-offs, every seal intact" in verified
+    )
 
 
 def test_a_migrated_but_empty_installation_takes_a_backup(
