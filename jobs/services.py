@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import connections, transaction
 from django.db.models import F
@@ -63,6 +64,20 @@ def job_start(*, kind, by, enrolment=None, plan=None, params=None):
     )
     job_run.enqueue(job.pk)
     return job
+
+
+@transaction.atomic
+def job_retry(*, job, by):
+    """Ask again for the work of a failed job, as it was asked; the new job. Whether `by` may
+    still ask for it is checked by the job's kind, as for its page."""
+    if job.requested_by_id != by.pk:
+        raise ValidationError("Only the person who asked for this can ask for it again.")
+    if job.status != Job.Status.FAILED:
+        raise ValidationError("Only work that could not be finished can be asked for again.")
+    kind_of(job.kind).authorise(by, job)
+    return job_start(
+        kind=job.kind, by=by, enrolment=job.enrolment, plan=job.plan, params=job.params
+    )
 
 
 def job_progress(job, percent, stage):

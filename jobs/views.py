@@ -1,15 +1,18 @@
 """A job's page (its progress, then its download), the status its script polls, the download."""
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.cache import patch_cache_control
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from nvq_portfolio.stored_files import open_for_download
+from submissions.once import saved_once
 
 from .access import job_for_user
 from .models import Job
-from .services import jobs_sweep_stale
+from .services import job_retry, jobs_sweep_stale
 
 
 def _job_seen_by(user, token):
@@ -55,3 +58,16 @@ def download(request, token):
     # Training centres share computers: keep learners' records out of the browser's cache.
     patch_cache_control(response, private=True, no_store=True)
     return response
+
+
+@require_POST
+@saved_once
+def retry(request, token):
+    """A failed job asked for again: a new job, and its page."""
+    job = job_for_user(request.user, token)
+    try:
+        again = job_retry(job=job, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(job)
+    return redirect(again)

@@ -345,3 +345,28 @@ def test_a_job_whose_worker_dies_on_its_last_run_shows_failed_on_its_page(
     job.refresh_from_db()
     assert (job.status, job.stage, job.outcome) == (Job.Status.FAILED, "Stopped", WORKER_STOPPED)
     assert job.finished_at is not None and not job.result
+    # Its page offers to ask again: the same work, as a new job of the same person's.
+    assert reverse("jobs:retry", args=[job.token]) in page.content.decode()
+    again = client.post(reverse("jobs:retry", args=[job.token]))
+    new = Job.objects.exclude(pk=job.pk).get()
+    assert again.url == new.get_absolute_url()
+    assert (new.kind, new.enrolment, new.params, new.status, new.requested_by) == (
+        job.kind,
+        job.enrolment,
+        job.params,
+        Job.Status.QUEUED,
+        carol,
+    )
+
+
+def test_only_work_that_failed_is_asked_for_again(client, carol, alice_enrolment):
+    prepare_coverage(client, carol, alice_enrolment)
+    ready = Job.objects.get()
+    assert ready.status == Job.Status.READY
+
+    response = client.post(reverse("jobs:retry", args=[ready.token]), follow=True)
+
+    assert Job.objects.count() == 1
+    assert [str(m) for m in response.context["messages"]] == [
+        "Only work that could not be finished can be asked for again."
+    ]
