@@ -168,6 +168,8 @@ DESCRIBE = {
             "assessments:matrix_csv",
             "people:enrolment",
             "people:enrolment_edit",
+            "audit:timeline",
+            "audit:timeline_csv",
         ],
         enrolment,
     ),
