@@ -8,7 +8,7 @@ TEMPLATE_DIRS := templates $(wildcard */templates)
 PYTEST := $(BIN)/pytest -q -n auto
 
 .PHONY: run test test-e2e bench lint format venv system-deps e2e-deps bench-deps serve demo-data clean \
-	serve-prod worker scale-check
+	serve-prod worker scale-check backup restore
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -81,6 +81,17 @@ SCALE_REDIS_URL ?= redis://127.0.0.1:6379/15
 scale-check: venv system-deps
 	DATABASE_URL=$${DATABASE_URL:-$(POSTGRES_URL)} REDIS_URL=$${REDIS_URL:-$(SCALE_REDIS_URL)} \
 		$(BIN)/pytest -q -p no:xdist tests/test_scale_out.py
+
+# The database (pg_dump, or SQLite's online backup API) and every stored file (MEDIA_ROOT or
+# the bucket) in one .tar named by the time, with the SHA-256 of each part (README, "Backups").
+BACKUP_DIR ?= backup-files
+backup: venv
+	$(BIN)/python manage.py backup -o $(BACKUP_DIR)
+
+# Into an empty installation only; every hash is checked before anything is written.
+restore: venv
+	@test -n "$(FILE)" || { echo "Say which backup: make restore FILE=backup-files/nvq-portfolio-backup-....tar"; exit 2; }
+	$(BIN)/python manage.py restore "$(FILE)"
 
 lint: venv
 	$(BIN)/ruff check .

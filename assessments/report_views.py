@@ -7,8 +7,10 @@ stays for the EQA, who may not ask for work to be done (quality/middleware.py).
 Each view reads: load, authorise, choose the unit, build, send.
 """
 
+import logging
+
 from django.http import Http404, HttpResponse, HttpResponseNotFound
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.http import content_disposition_header
@@ -21,6 +23,8 @@ from people.versions import cached
 from submissions.once import saved_once
 
 from . import reports
+
+logger = logging.getLogger(__name__)
 
 
 @require_safe
@@ -73,7 +77,7 @@ def _download(request, enrolment_pk, kind):
             return HttpResponseNotFound(str(error), content_type="text/plain; charset=utf-8")
         if only_unit_ids is not None and unit.pk not in only_unit_ids:
             raise Http404("No such unit.")
-    render, content_type = RENDERERS[kind]
+    renderer, content_type = RENDERERS[kind]
 
     def build():
         report = reports.coverage_report(
@@ -82,7 +86,7 @@ def _download(request, enrolment_pk, kind):
             only_unit_ids=only_unit_ids,
             submitted_only=role == Role.EQA,
         )
-        return render(report)
+        return renderer(report)
 
     if kind == "csv":
         # The matrix says only what the records say: cached by the portfolio's version.
@@ -90,7 +94,14 @@ def _download(request, enrolment_pk, kind):
         key = f"matrix-csv:{enrolment.pk}:{unit.pk if unit else 'all'}:{scope}"
         body = cached(key, build, version=enrolment.portfolio_version)
     else:
-        body = build()  # its cover carries the time it was made
+        try:
+            body = build()  # its cover carries the time it was made
+        except Exception:
+            # WeasyPrint failing (a font, memory) is no fault of the reader's: say so, send nothing.
+            logger.exception("Coverage PDF for enrolment %s could not be made", enrolment.pk)
+            return render(
+                request, "assessments/report/pdf_failed.html", {"enrolment": enrolment}, status=503
+            )
     filename = reports.CoverageReport(
         enrolment=enrolment, units=[], index=[], generated_at=timezone.now(), scope=unit
     ).filename(kind)

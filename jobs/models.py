@@ -47,6 +47,10 @@ class Job(models.Model):
     # What the job did ("12 people added") or, when it failed, what the person should know.
     outcome = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    # Moved on by the worker while the job runs: when it stops, the worker has (jobs/services.py).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -9,10 +9,16 @@ page and its download repeat (jobs/kinds.py).
 
 import datetime
 import logging
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connections, transaction
+from django.db.models import F
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_tasks import task
 
@@ -24,6 +30,10 @@ logger = logging.getLogger(__name__)
 FAILED = (
     "This could not be finished. Try again; if it fails again, tell your centre, "
     "quoting the time it was asked for."
+)
+WORKER_STOPPED = (
+    "Failed: the worker stopped while preparing this. Ask for it again; if it stops again, "
+    "tell your centre, quoting the time it was asked for."
 )
 
 
@@ -56,6 +66,20 @@ def job_start(*, kind, by, enrolment=None, plan=None, params=None):
     return job
 
 
+@transaction.atomic
+def job_retry(*, job, by):
+    """Ask again for the work of a failed job, as it was asked; the new job. Whether `by` may
+    still ask for it is checked by the job's kind, as for its page."""
+    if job.requested_by_id != by.pk:
+        raise ValidationError("Only the person who asked for this can ask for it again.")
+    if job.status != Job.Status.FAILED:
+        raise ValidationError("Only work that could not be finished can be asked for again.")
+    kind_of(job.kind).authorise(by, job)
+    return job_start(
+        kind=job.kind, by=by, enrolment=job.enrolment, plan=job.plan, params=job.params
+    )
+
+
 def job_progress(job, percent, stage):
     """Move the job's progress on, seen at once by its page (the worker holds no transaction)."""
     Job.objects.filter(pk=job.pk).update(progress=min(max(percent, 0), 100), stage=stage[:120])
@@ -64,22 +88,103 @@ def job_progress(job, percent, stage):
 @task()
 def job_run(job_pk):
     job = Job.objects.select_related("requested_by", "enrolment", "plan").get(pk=job_pk)
-    if job.status != Job.Status.QUEUED:
-        return job.status  # a queue entry run twice does the work once
-    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING)
+    now = timezone.now()
+    # Claimed only from the queue: a queue entry run twice does the work once.
+    claimed = Job.objects.filter(pk=job.pk, status=Job.Status.QUEUED).update(
+        status=Job.Status.RUNNING, started_at=now, heartbeat_at=now, attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return job.status
     job_progress(job, 5, "Starting")
-    try:
-        output = kind_of(job.kind).run(
-            job, lambda percent, stage: job_progress(job, percent, stage)
-        )
-    except JobRefused as refusal:
-        _finish(job, Job.Status.FAILED, outcome=str(refusal))
-    except Exception:
-        logger.exception("Job %s (%s) failed", job.pk, job.kind)
-        _finish(job, Job.Status.FAILED, outcome=FAILED)
-    else:
-        _finish(job, Job.Status.READY, output=output)
+    with _heartbeat(job.pk):
+        try:
+            output = kind_of(job.kind).run(
+                job, lambda percent, stage: job_progress(job, percent, stage)
+            )
+        except JobRefused as refusal:
+            _finish(job, Job.Status.FAILED, outcome=str(refusal))
+        except Exception:
+            logger.exception("Job %s (%s) failed", job.pk, job.kind)
+            _finish(job, Job.Status.FAILED, outcome=FAILED)
+        else:
+            _finish(job, Job.Status.READY, output=output)
     return job.status
+
+
+@contextmanager
+def _heartbeat(job_pk):
+    """While the job runs, a thread beside it says so every JOB_HEARTBEAT_SECONDS, however long
+    one step (a PDF's layout) takes; when the process dies the heartbeat stops with it."""
+    stop = threading.Event()
+
+    def beat():
+        try:
+            while not stop.wait(settings.JOB_HEARTBEAT_SECONDS):
+                try:
+                    Job.objects.filter(pk=job_pk, status=Job.Status.RUNNING).update(
+                        heartbeat_at=timezone.now()
+                    )
+                except Exception:  # a busy database: the next beat tries again
+                    logger.warning("Job %s: heartbeat not recorded", job_pk, exc_info=True)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=beat, name=f"job-{job_pk}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def jobs_sweep_stale(*, job=None):
+    """Running jobs whose worker stopped (their heartbeat is JOB_STALE_SECONDS old): queued
+    again while they have runs left of JOB_MAX_ATTEMPTS, else failed, saying so. `job` limits
+    the sweep to one. Returns (queued again, failed)."""
+    cutoff = timezone.now() - datetime.timedelta(seconds=settings.JOB_STALE_SECONDS)
+    stale = (
+        Job.objects.filter(status=Job.Status.RUNNING)
+        .alias(last_seen=Coalesce("heartbeat_at", "started_at", "created_at"))
+        .filter(last_seen__lt=cutoff)
+    )
+    if job is not None:
+        stale = stale.filter(pk=job.pk)
+    outcomes = [
+        _sweep_one(pk, attempts, cutoff) for pk, attempts in stale.values_list("pk", "attempts")
+    ]
+    return outcomes.count(Job.Status.QUEUED), outcomes.count(Job.Status.FAILED)
+
+
+@transaction.atomic
+def _sweep_one(pk, attempts, cutoff):
+    """Queue one stale job again, or fail it; its new status, or None if it came back."""
+    still_stale = Job.objects.filter(pk=pk, status=Job.Status.RUNNING).alias(
+        last_seen=Coalesce("heartbeat_at", "started_at", "created_at")
+    )
+    still_stale = still_stale.filter(last_seen__lt=cutoff)
+    if attempts < settings.JOB_MAX_ATTEMPTS:
+        # Conditional on it being stale still: a worker that came back in time keeps its job.
+        if still_stale.update(
+            status=Job.Status.QUEUED,
+            progress=0,
+            stage="Waiting for a free worker (the last one stopped)",
+            heartbeat_at=None,
+        ):
+            logger.warning("Job %s: its worker stopped; queued again", pk)
+            job_run.enqueue(pk)  # in the same transaction as the row, as job_start does
+            return Job.Status.QUEUED
+        return None
+    if still_stale.update(
+        status=Job.Status.FAILED,
+        progress=100,
+        stage="Stopped",
+        outcome=WORKER_STOPPED,
+        finished_at=timezone.now(),
+    ):
+        logger.warning("Job %s: its worker stopped %s times; failed", pk, attempts)
+        return Job.Status.FAILED
+    return None
 
 
 def _finish(job, status, *, outcome="", output=None):
@@ -89,7 +194,19 @@ def _finish(job, status, *, outcome="", output=None):
     if output and output.content is not None:
         job.result_name, job.result_type = output.filename[:200], output.content_type[:100]
         job.result.save(output.filename, ContentFile(output.content), save=False)
-    job.save()
+    # Only what finishing sets: the claim and the heartbeat were written past this instance.
+    job.save(
+        update_fields=[
+            "status",
+            "progress",
+            "finished_at",
+            "stage",
+            "outcome",
+            "result_name",
+            "result_type",
+            "result",
+        ]
+    )
 
 
 def jobs_prune(*, older_than_days):

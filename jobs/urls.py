@@ -7,4 +7,5 @@ urlpatterns = [
     path("<uuid:token>/", views.detail, name="detail"),
     path("<uuid:token>/status/", views.status, name="status"),
     path("<uuid:token>/download/", views.download, name="download"),
+    path("<uuid:token>/retry/", views.retry, name="retry"),
 ]

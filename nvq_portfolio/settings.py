@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "page_cache",
     "credentials",
     "audit",
+    "backups",
 ]
 
 MIDDLEWARE = [
@@ -148,6 +149,18 @@ if TASKS_BACKEND not in TASKS_BACKENDS:
         f"TASKS_BACKEND must be database or immediate, not {TASKS_BACKEND!r}."
     )
 TASKS = {"default": {"BACKEND": TASKS_BACKENDS[TASKS_BACKEND], "QUEUES": []}}
+# A worker running a job moves its heartbeat on every JOB_HEARTBEAT_SECONDS; a running job
+# whose heartbeat is JOB_STALE_SECONDS old has lost its worker (killed, or its machine gone).
+# `manage.py sweep_jobs` and the job's own page then queue it again, up to JOB_MAX_ATTEMPTS
+# runs in all, and after that show it failed (README, "Background jobs").
+JOB_HEARTBEAT_SECONDS = envint("JOB_HEARTBEAT_SECONDS", 30, minimum=1)
+JOB_STALE_SECONDS = envint("JOB_STALE_SECONDS", 300, minimum=2)
+JOB_MAX_ATTEMPTS = envint("JOB_MAX_ATTEMPTS", 2, minimum=1)
+if JOB_STALE_SECONDS <= 2 * JOB_HEARTBEAT_SECONDS:
+    raise EnvironmentSettingError(
+        "JOB_STALE_SECONDS must be more than twice JOB_HEARTBEAT_SECONDS, or a live worker's "
+        "job would be taken for a dead one's."
+    )
 
 AUTH_USER_MODEL = "people.User"
 AUTHENTICATION_BACKENDS = [

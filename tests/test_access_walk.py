@@ -159,6 +159,8 @@ WALK = [
     ("jobs:detail", "get", lambda o: [o["job"].token], ASKER_ONLY),
     ("jobs:status", "get", lambda o: [o["job"].token], ASKER_ONLY),
     ("jobs:download", "get", lambda o: [o["job"].token], ASKER_ONLY),
+    # The walk's job is ready: the asker is told it needs no retry and sent back to it.
+    ("jobs:retry", "post", lambda o: [o["job"].token], OWN_ONLY),
     ("notifications:list", "get", lambda o: [], EVERYONE),
     ("quality:home", "get", lambda o: [], QUALITY_STAFF),
     ("quality:plan_create", "get", lambda o: [], {**NOBODY, "erin": 200}),

@@ -84,6 +84,9 @@ def test_collectstatic_in_production_writes_hashed_compressed_files(tmp_path):
         ("EMAIL_PORT", "0"),
         ("TASKS_BACKEND", "celery"),
         ("CONFIRMATION_LINK_DAYS", "0"),
+        ("JOB_HEARTBEAT_SECONDS", "0"),
+        # Not more than twice the 30 s heartbeat: a live worker's job would look abandoned.
+        ("JOB_STALE_SECONDS", "60"),
     ],
 )
 def test_a_malformed_value_stops_start_up_naming_the_variable(variable, value):

@@ -272,7 +272,12 @@ CREATE_FORMS = [
 ]
 # Offered only when every criterion is met or the plan has suggestions, or under a clean dry
 # run of an import (tests/test_import_one_pass.py); same template tag.
-NOT_SHOWN_IN_THE_WALK = {"assessments:sign_off", "quality:plan_accept", "people:import_confirm"}
+NOT_SHOWN_IN_THE_WALK = {
+    "assessments:sign_off",
+    "quality:plan_accept",
+    "people:import_confirm",
+    "jobs:retry",  # offered only on a failed job's page (tests/test_faults.py)
+}
 
 
 def test_every_form_of_a_view_that_saves_once_carries_a_token(
