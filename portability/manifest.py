@@ -120,7 +120,7 @@ def _enrolment(enrolment, unit_ids, person, units, viewer, audit):
         "status": enrolment.status,
         "created_at": iso(enrolment.created_at),
         "units": [eu.unit.slug for eu in enrolled],
-        "items": _items(enrolment, unit_ids, person),
+        "items": _items(enrolment, unit_ids, person, submitted_only=_is_eqa(viewer)),
         "judgements": _judgements(enrolled, person),
         "sign_offs": _sign_offs(enrolled, person),
         "iqa_reviews": _iqa_reviews(enrolment, enrolled, person, viewer),
@@ -131,6 +131,10 @@ def _enrolment(enrolment, unit_ids, person, units, viewer, audit):
     return entry
 
 
+def _is_eqa(viewer):
+    return viewer is not None and viewer.role == Role.EQA
+
+
 def _criterion_ref(criterion, part):
     return {
         "unit": criterion.outcome.unit.slug,
@@ -139,7 +143,7 @@ def _criterion_ref(criterion, part):
     }
 
 
-def _items(enrolment, unit_ids, person):
+def _items(enrolment, unit_ids, person, *, submitted_only=False):
     items = EvidenceItem.objects.filter(enrolment=enrolment)
     if unit_ids is not None:
         in_units = EvidenceMapping.objects.filter(criterion__outcome__unit_id__in=unit_ids)
@@ -171,7 +175,36 @@ def _items(enrolment, unit_ids, person):
             queryset=Feedback.objects.select_related("author").order_by("created_at", "pk"),
         ),
     )
-    return [_item(item, person) for item in items.order_by("created_at", "pk")]
+    entries = [_item(item, person) for item in items.order_by("created_at", "pk")]
+    return [_as_submitted(e) for e in entries if e["versions"]] if submitted_only else entries
+
+
+# What a draft's working copy says, for an EQA: as its latest version says it.
+WORKING_COPY = (
+    "title",
+    "description",
+    "activity_date",
+    "evidence_type",
+    "assessment_method",
+    "template",
+    "typed_content",
+)
+
+
+def _as_submitted(entry):
+    """An item as an EQA reads it: never a draft's working copy (evidence/access.py)."""
+    in_versions = {pk for version in entry["versions"] for pk in version["files"]}
+    is_draft = entry["status"] == EvidenceItem.Status.DRAFT
+    entry["files"] = [
+        f
+        for f in entry["files"]
+        if f["id"] in in_versions or (f["removed_at"] is None and not is_draft)
+    ]
+    if is_draft:
+        latest = entry["versions"][-1]
+        entry.update({key: latest[key] for key in WORKING_COPY})
+        entry["mappings"] = [m for m in entry["mappings"] if m["decision"] != "pending"]
+    return entry
 
 
 def _item(item, person):

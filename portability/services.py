@@ -113,7 +113,11 @@ def portfolio_export(
     if coverage:
         for enrolment in enrolments:
             units = (only_unit_ids or {}).get(enrolment.pk)
-            report = reports.coverage_report(enrolment=enrolment, only_unit_ids=units)
+            report = reports.coverage_report(
+                enrolment=enrolment,
+                only_unit_ids=units,
+                submitted_only=viewer is not None and viewer.role == "eqa",
+            )
             pdfs.append(
                 (
                     f"coverage/{enrolment.pk}-{enrolment.qualification.code}.pdf",
