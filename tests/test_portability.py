@@ -11,6 +11,7 @@ import zipfile
 import jsonschema
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from assessments.models import Judgement, UnitSignOff
 from assessments.signoff import manifest_digest, sign_off_verify, unit_countersign, unit_sign_off
@@ -55,7 +56,13 @@ def read_manifest(path):
 def fresh_installation(settings, tmp_path):
     """Empty the database and the media root, as another centre's installation would be, with
     the enrolment's assessor and IQA already there under the same emails."""
-    call_command("flush", interactive=False, verbosity=0)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # The test's transaction holds deferred foreign-key checks, which TRUNCATE refuses.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        call_command("flush", interactive=False, verbosity=0)
+        if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     settings.MEDIA_ROOT = tmp_path / "other-media"
     UserFactory(username="carol", first_name="Carol", last_name="Carter")
     UserFactory(username="erin", first_name="Erin", last_name="Evans")
@@ -87,6 +94,8 @@ def without_ids(manifest):
         person.pop("id")
     for enrolment in manifest["enrolments"]:
         enrolment.pop("id")
+        # The audit trail is each installation's own: the import's records are not the export's.
+        enrolment.pop("audit", None)
         items = {item["id"]: n for n, item in enumerate(enrolment["items"])}
         files = {}
         for item in enrolment["items"]:
