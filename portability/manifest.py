@@ -11,7 +11,14 @@ import datetime
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from assessments.models import Feedback, Judgement, JudgementEvidence, UnitSignOff
+from assessments.models import (
+    Feedback,
+    Judgement,
+    JudgementEvidence,
+    Target,
+    TargetReopening,
+    UnitSignOff,
+)
 from criteria.models import Qualification
 from criteria.services import unit_export
 from evidence.models import EvidenceFile, EvidenceItem, EvidenceMapping, EvidenceVersion
@@ -124,6 +131,7 @@ def _enrolment(enrolment, unit_ids, person, units, viewer, audit):
         "judgements": _judgements(enrolled, person),
         "sign_offs": _sign_offs(enrolled, person),
         "iqa_reviews": _iqa_reviews(enrolment, enrolled, person, viewer),
+        "targets": _targets(enrolment, person),
     }
     extract = audit(enrolment) if audit else None
     if extract is not None:
@@ -282,6 +290,50 @@ def _item(item, person):
             for f in item.feedback.all()
         ],
     }
+
+
+def _targets(enrolment, person):
+    targets = (
+        Target.objects.filter(enrolment=enrolment)
+        .select_related("set_by", "closed_by")
+        .prefetch_related(
+            "criteria__outcome__unit",
+            "parts__criterion__outcome__unit",
+            Prefetch(
+                "reopenings",
+                queryset=TargetReopening.objects.select_related("was_closed_by", "reopened_by"),
+            ),
+        )
+        .order_by("created_at", "pk")
+    )
+    return [
+        {
+            "description": t.description,
+            "criteria": sorted(
+                [_criterion_ref(c, None) for c in t.criteria.all()]
+                + [_criterion_ref(p.criterion, p) for p in t.parts.all()],
+                key=lambda r: (r["unit"], r["code"], r["part"] or ""),
+            ),
+            "due_date": iso(t.due_date),
+            "status": t.status,
+            "set_by": person(t.set_by),
+            "created_at": iso(t.created_at),
+            "closed_at": iso(t.closed_at),
+            "closed_by": person(t.closed_by),
+            "reopenings": [
+                {
+                    "reason": r.reason,
+                    "was_status": r.was_status,
+                    "was_closed_at": iso(r.was_closed_at),
+                    "was_closed_by": person(r.was_closed_by),
+                    "reopened_by": person(r.reopened_by),
+                    "reopened_at": iso(r.reopened_at),
+                }
+                for r in t.reopenings.all()
+            ],
+        }
+        for t in targets
+    ]
 
 
 def _judgements(enrolled, person):

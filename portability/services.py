@@ -35,7 +35,15 @@ from django.core.files import File
 from django.db import transaction
 from django.utils.dateparse import parse_date, parse_datetime
 
-from assessments.models import Feedback, Judgement, JudgementEvidence, JudgementHistory, UnitSignOff
+from assessments.models import (
+    Feedback,
+    Judgement,
+    JudgementEvidence,
+    JudgementHistory,
+    Target,
+    TargetReopening,
+    UnitSignOff,
+)
 from assessments.signoff import (
     _manifest_differences,
     _version_content_digest,
@@ -284,6 +292,7 @@ class _Restore:
             self._stage(lambda problems, entry=entry: self._evidence(entry, problems))
             self._stage(lambda problems, entry=entry: self._judgements(entry, problems))
             self._stage(lambda problems, entry=entry: self._sign_offs(entry, problems))
+            self._stage(lambda problems, entry=entry: self._targets(entry, problems))
         return self.result
 
     def _stage(self, step):
@@ -618,6 +627,34 @@ class _Restore:
                     change=h["change"],
                 )
             self.result.judgements += 1
+
+    def _targets(self, entry, problems):
+        for t in entry["targets"]:
+            target = Target(
+                enrolment=entry["_enrolment"],
+                description=t["description"],
+                due_date=_date(t["due_date"]),
+                status=t["status"],
+                set_by=self.person(t["set_by"]),
+                closed_at=_time(t["closed_at"]),
+                closed_by=self.person(t["closed_by"]),
+            )
+            target.full_clean()
+            target.save()
+            Target.objects.filter(pk=target.pk).update(created_at=_time(t["created_at"]))
+            refs = [self._criterion(ref) for ref in t["criteria"]]
+            target.criteria.set([c for c, p in refs if p is None])
+            target.parts.set([p for _, p in refs if p is not None])
+            for r in t["reopenings"]:
+                TargetReopening.objects.create(
+                    target=target,
+                    reason=r["reason"],
+                    was_status=r["was_status"],
+                    was_closed_at=_time(r["was_closed_at"]),
+                    was_closed_by=self.person(r["was_closed_by"]),
+                    reopened_by=self.person(r["reopened_by"]),
+                    reopened_at=_time(r["reopened_at"]),
+                )
 
     # Seals ------------------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@ describes; import_portfolio restores it into a fresh database, and exporting aga
 same manifest apart from ids; a tampered archive is refused naming what was changed, with
 nothing written."""
 
+import datetime
 import hashlib
 import io
 import json
@@ -13,8 +14,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from assessments.models import Judgement, UnitSignOff
+from assessments.models import Judgement, Target, UnitSignOff
 from assessments.signoff import manifest_digest, sign_off_verify, unit_countersign, unit_sign_off
+from assessments.targets import target_close, target_reopen, target_set
 from criteria.models import Unit
 from evidence.models import EvidenceFile, EvidenceItem
 from evidence.services import evidence_revise
@@ -23,7 +25,7 @@ from portability.services import ImportRefused, manifest_schema, portfolio_impor
 
 from .evidence_factories import EvidenceItemFactory, add_file, pdf_bytes, submit
 from .factories import UserFactory
-from .test_judgements import fully_met
+from .test_judgements import criterion, fully_met, part
 
 
 @pytest.fixture
@@ -38,6 +40,16 @@ def portfolio(alice_enrolment, unit, alice, carol):
     evidence_revise(item=minutes, by=alice)
     add_file(minutes, "minutes-signed.pdf", pdf_bytes("The minutes, signed"))
     submit(minutes)
+    target = target_set(
+        enrolment=alice_enrolment,
+        by=carol,
+        description="Add a feedback survey of the post room.",
+        due_date=datetime.date(2026, 12, 18),
+        criteria=[criterion(unit, "5.1")],
+        parts=[part(unit, "9.1", "a")],
+    )
+    target_close(target=target, by=carol, status=Target.Status.DONE)
+    target_reopen(target=target, by=carol, reason="The survey had two answers.")
     return alice_enrolment
 
 
@@ -165,6 +177,9 @@ class TestExport:
         assert judgement["history"][-1]["version"] == judgement["version"]
         assert enrolment["units"] == ["a-601-2550"]
         assert manifest["units"][0]["reference"] == "A/601/2550"
+        (target,) = enrolment["targets"]
+        assert [r["code"] + (r["part"] or "") for r in target["criteria"]] == ["5.1", "9.1a"]
+        assert target["reopenings"][0]["reason"] == "The survey had two answers."
         assert {p["email"] for p in manifest["people"]} >= {
             "alice@example.org",
             "carol@example.org",
