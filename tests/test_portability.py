@@ -185,6 +185,19 @@ class TestExport:
             "carol@example.org",
         }
 
+    def test_it_refuses_a_file_damaged_in_storage_naming_it(self, portfolio, tmp_path):
+        stored = EvidenceFile.objects.filter(original_name="minutes.pdf").get()
+        with stored.file.open("ab") as damaged:
+            damaged.write(b"!")
+
+        with pytest.raises(CommandError) as error:
+            export(tmp_path)
+
+        assert str(error.value).startswith(
+            "The stored file “minutes.pdf” of “Minutes of a 1 to 1” no longer matches"
+        )
+        assert not (tmp_path / "alice.zip").exists()
+
     def test_it_refuses_someone_with_no_portfolio(self, carol, tmp_path):
         with pytest.raises(CommandError, match="not enrolled as a learner"):
             export(tmp_path, username="carol")

@@ -1,5 +1,7 @@
 """Write a learner's whole portfolio as a ZIP another installation can import."""
 
+from pathlib import Path
+
 from django.core.management.base import BaseCommand, CommandError
 
 from people.models import User
@@ -25,6 +27,7 @@ class Command(BaseCommand):
         try:
             manifest = portfolio_export(learner=learner, target=output, coverage=not no_report)
         except ExportFailed as error:
+            Path(output).unlink(missing_ok=True)  # half an archive is worse than none
             raise CommandError(str(error)) from None
         except OSError as error:
             raise CommandError(f"{output}: cannot be written ({error.strerror}).") from None
