@@ -80,12 +80,13 @@ def fresh_installation(settings, tmp_path):
     UserFactory(username="erin", first_name="Erin", last_name="Evans")
 
 
-def rewrite(source, target, changes):
+def rewrite(source, target, changes, *, leave_out=()):
     """A copy of the ZIP with `changes` {member: function(bytes) -> bytes} applied."""
     with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w") as zout:
         for info in zin.infolist():
-            data = zin.read(info)
-            zout.writestr(info, changes.get(info.filename, lambda b: b)(data))
+            if info.filename not in leave_out:
+                data = zin.read(info)
+                zout.writestr(info, changes.get(info.filename, lambda b: b)(data))
     return target
 
 
@@ -381,3 +382,24 @@ class TestTampering:
         for path in paths:
             assert path in str(error.value)
         self.assert_nothing_written(tmp_path)
+
+    def test_a_file_missing_from_the_archive_is_named(self, archive, tmp_path):
+        path = read_manifest(archive)["enrolments"][0]["items"][0]["files"][0]["path"]
+        short = rewrite(archive, tmp_path / "t.zip", {}, leave_out={path})
+
+        with pytest.raises(ImportRefused) as refused:
+            portfolio_import(archive=short)
+
+        assert refused.value.problems == [
+            f"{path}: listed in the manifest but missing from the archive."
+        ]
+        self.assert_nothing_written(tmp_path)
+
+    def test_something_that_is_not_a_zip_is_refused(self, archive, tmp_path):
+        not_zip = tmp_path / "portfolio.zip"
+        not_zip.write_text("Dear centre, please find attached my portfolio.")
+
+        with pytest.raises(ImportRefused) as refused:
+            portfolio_import(archive=not_zip)
+
+        assert refused.value.problems == ["The file is not a ZIP archive, or it is damaged."]
