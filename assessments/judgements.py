@@ -14,6 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import get_text_list
 
+from audit.hooks import audited, judgements_of
+from audit.models import AuditRecord
 from criteria.models import AssessmentCriterion, CriterionPart
 from evidence.models import AssessmentMethod, EvidenceItem, EvidenceMapping
 from notifications.models import Notification
@@ -200,6 +202,7 @@ def _checks_only(snapshot):
     return [(entry["item"], *(entry[name] for name in VACSR)) for entry in snapshot]
 
 
+@audited(AuditRecord.Kind.JUDGEMENT, summary="Judgement recorded on a criterion.")
 @transaction.atomic
 @changes_portfolio(of_enrolled_unit)
 def judgement_record(
@@ -347,6 +350,12 @@ def _working_order(decisions):
     return ordered
 
 
+@audited(
+    AuditRecord.Kind.JUDGEMENT,
+    obj="enrolled_unit",
+    state=judgements_of,
+    summary="Judgements recorded for a unit.",
+)
 @transaction.atomic
 @changes_portfolio(of_enrolled_unit)
 def judgements_record_unit(*, enrolled_unit, by, decisions):

@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from audit.hooks import audited
+from audit.models import AuditRecord
 from evidence import rules
 from evidence.models import EvidenceItem
 from evidence.services import evidence_mapping_add, evidence_submit
@@ -26,6 +28,7 @@ ACKNOWLEDGEMENT = "I have read this record and agree it is an accurate account."
 MAX_COMMENT_LENGTH = 2000
 
 
+@audited(AuditRecord.Kind.ASSESSOR_RECORD, summary="Assessor's record written.")
 @transaction.atomic
 @changes_portfolio(of_enrolment)
 def assessor_record_create(*, enrolment, by, kind, title, activity_date, typed_content, targets):
@@ -82,6 +85,11 @@ def assessor_record_create(*, enrolment, by, kind, title, activity_date, typed_c
     return item
 
 
+@audited(
+    AuditRecord.Kind.ASSESSOR_RECORD,
+    obj="item",
+    summary="Assessor's record acknowledged by the learner.",
+)
 @transaction.atomic
 @changes_portfolio(of_item)
 def assessor_record_acknowledge(*, item, by, comment=""):

@@ -10,6 +10,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.hooks import audited, mappings_of
+from audit.models import AuditRecord
 from evidence import rules
 from evidence.models import EvidenceItem, EvidenceMapping
 from evidence.services import evidence_mapping_add
@@ -66,6 +68,7 @@ def review_url(item):
     return reverse("assessments:review", args=[item.pk])
 
 
+@audited(AuditRecord.Kind.REVIEW, obj="item", summary="Review started.")
 @transaction.atomic
 @changes_portfolio(of_item)
 def review_start(*, item, by):
@@ -77,6 +80,7 @@ def review_start(*, item, by):
     return item
 
 
+@audited(AuditRecord.Kind.MAPPING_DECIDED, obj="mapping", summary="Mapping decided.")
 @transaction.atomic
 @changes_portfolio(of_mapping)
 def mapping_decide(*, mapping, by, decision, comment=""):
@@ -115,6 +119,9 @@ def mapping_decide(*, mapping, by, decision, comment=""):
     return mapping
 
 
+@audited(
+    AuditRecord.Kind.MAPPING_DECIDED, obj="item", state=mappings_of, summary="Mappings decided."
+)
 @transaction.atomic
 @changes_portfolio(of_item)
 def mappings_decide(*, item, by, decisions):
@@ -142,6 +149,7 @@ def mappings_decide(*, item, by, decisions):
     return changed
 
 
+@audited(AuditRecord.Kind.EVIDENCE_MAPPED, summary="Assessor mapped evidence to a criterion.")
 @transaction.atomic
 @changes_portfolio(of_item)
 def review_mapping_add(*, item, by, criterion=None, part=None, note="", accept=False):
@@ -158,6 +166,7 @@ def review_mapping_add(*, item, by, criterion=None, part=None, note="", accept=F
     return mapping
 
 
+@audited(AuditRecord.Kind.REVIEW, obj="item", summary="Feedback given on evidence.")
 @transaction.atomic
 @changes_portfolio(of_item)
 def feedback_add(*, item, by, text):
@@ -188,6 +197,7 @@ def feedback_add(*, item, by, text):
     return feedback
 
 
+@audited(AuditRecord.Kind.REVIEW, obj="item", summary="Evidence sent back to the learner.")
 @transaction.atomic
 @changes_portfolio(of_item)
 def item_send_back(*, item, by, text):
@@ -218,6 +228,7 @@ def item_send_back(*, item, by, text):
     return feedback
 
 
+@audited(AuditRecord.Kind.REVIEW, obj="item", summary="Evidence accepted.")
 @transaction.atomic
 @changes_portfolio(of_item)
 def item_accept(*, item, by, comment=""):

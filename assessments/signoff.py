@@ -32,6 +32,8 @@ from django.db.models import OuterRef, Prefetch, Subquery
 from django.utils import timezone
 from django.utils.text import get_text_list
 
+from audit.hooks import audited
+from audit.models import AuditRecord
 from evidence.models import EvidenceFile, EvidenceMapping, EvidenceVersion
 from notifications.models import Notification
 from notifications.services import notify
@@ -387,6 +389,7 @@ def _evidence_still_accepted(assessment):
     return problems
 
 
+@audited(AuditRecord.Kind.SIGNED_OFF, summary="Unit signed off by the assessor.")
 @transaction.atomic
 @changes_portfolio(of_enrolled_unit)
 def unit_sign_off(*, enrolled_unit, by, declaration_confirmed):
@@ -464,6 +467,9 @@ def _lock_sign_off(sign_off):
     )
 
 
+@audited(
+    AuditRecord.Kind.COUNTERSIGNED, obj="sign_off", summary="Unit countersigned by the learner."
+)
 @transaction.atomic
 @changes_portfolio(of_sign_off)
 def unit_countersign(*, sign_off, by, declaration_confirmed):
@@ -500,6 +506,7 @@ def unit_countersign(*, sign_off, by, declaration_confirmed):
     return sign_off
 
 
+@audited(AuditRecord.Kind.REOPENED, obj="sign_off", summary="Unit sign-off reopened.")
 @transaction.atomic
 @changes_portfolio(of_sign_off)
 def unit_reopen(*, sign_off, by, reason):

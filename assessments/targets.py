@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator, get_text_list
 
+from audit.hooks import audited
+from audit.models import AuditRecord
 from evidence.services import criteria_open_to
 from notifications.models import Notification
 from notifications.services import notify
@@ -44,6 +46,7 @@ def _outside_enrolment(enrolment, criteria, parts):
     return outside
 
 
+@audited(AuditRecord.Kind.TARGET, summary="Target set.")
 @transaction.atomic
 @changes_portfolio(of_enrolment)
 def target_set(*, enrolment, by, description, due_date, criteria=(), parts=()):
@@ -84,6 +87,7 @@ def target_set(*, enrolment, by, description, due_date, criteria=(), parts=()):
     return target
 
 
+@audited(AuditRecord.Kind.TARGET, obj="target", summary="Target closed.")
 @transaction.atomic
 @changes_portfolio(of_target)
 def target_close(*, target, by, status):
@@ -111,6 +115,7 @@ def target_close(*, target, by, status):
     return target
 
 
+@audited(AuditRecord.Kind.TARGET, obj="target", summary="Target reopened.")
 @transaction.atomic
 @changes_portfolio(of_target)
 def target_reopen(*, target, by, reason):

@@ -8,7 +8,7 @@ import re
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpResponse, JsonResponse, UnreadablePostError
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse, UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -136,7 +136,11 @@ def download(request, pk):
     content_type = file_type.content_type if file_type else "application/octet-stream"
     if content_type in TEXT_TYPES:
         content_type += "; charset=utf-8"
-    stream = open_for_download(evidence_file.file)
+    try:
+        stream = open_for_download(evidence_file.file)
+    except FileNotFoundError:
+        # Its bytes were deleted at the end of the retention period (audit/retention.py).
+        raise Http404("This file was removed when its retention period ended.") from None
     response = _ranged_file_response(
         request,
         stream,

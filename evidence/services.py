@@ -9,6 +9,8 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
+from audit.hooks import audited, mappings_of
+from audit.models import AuditRecord
 from criteria.models import AssessmentCriterion
 from notifications.models import Notification
 from notifications.services import notify
@@ -72,6 +74,7 @@ def criteria_open_to(enrolment):
     )
 
 
+@audited(AuditRecord.Kind.EVIDENCE_CREATED, summary="Evidence item created.")
 @transaction.atomic
 @changes_portfolio(of_enrolment)
 def evidence_item_create(
@@ -110,6 +113,7 @@ def evidence_item_create(
     return item
 
 
+@audited(AuditRecord.Kind.EVIDENCE_EDITED, obj="item", summary="Evidence item edited.")
 @transaction.atomic
 @changes_portfolio(of_item)
 def evidence_item_update(*, item, by, **fields):
@@ -133,6 +137,7 @@ def evidence_item_update(*, item, by, **fields):
     return item
 
 
+@audited(AuditRecord.Kind.EVIDENCE_DELETED, obj="item", summary="Draft evidence item deleted.")
 @transaction.atomic
 @changes_portfolio(of_item)
 def evidence_item_delete(*, item, by):
@@ -170,6 +175,7 @@ def _mapping_snapshot(item):
     ]
 
 
+@audited(AuditRecord.Kind.EVIDENCE_SUBMITTED, obj="item", summary="Evidence item submitted.")
 @transaction.atomic
 @changes_portfolio(of_item)
 def evidence_submit(*, item, by, declaration):
@@ -251,6 +257,7 @@ def _ask_for_acknowledgement(item, version, by):
     )
 
 
+@audited(AuditRecord.Kind.EVIDENCE_REVISED, obj="item", summary="Evidence item reopened.")
 @transaction.atomic
 @changes_portfolio(of_item)
 def evidence_revise(*, item, by):
@@ -291,6 +298,7 @@ def _mapping_target(item, *, criterion, part):
     return criterion, part
 
 
+@audited(AuditRecord.Kind.EVIDENCE_MAPPED, summary="Evidence mapped to a criterion.")
 @transaction.atomic
 @changes_portfolio(of_item)
 def evidence_mapping_add(*, item, by, criterion=None, part=None, note="", as_assessor=False):
@@ -325,6 +333,7 @@ def evidence_mapping_add(*, item, by, criterion=None, part=None, note="", as_ass
     return mapping
 
 
+@audited(AuditRecord.Kind.EVIDENCE_MAPPED, obj="item", state=mappings_of, summary="Mappings set.")
 @transaction.atomic
 @changes_portfolio(of_item)
 def evidence_mappings_set(*, item, by, targets):
@@ -365,6 +374,7 @@ def evidence_mappings_set(*, item, by, targets):
     return item
 
 
+@audited(AuditRecord.Kind.MAPPING_REMOVED, obj="mapping", summary="Mapping removed.")
 @transaction.atomic
 @changes_portfolio(of_mapping)
 def evidence_mapping_remove(*, mapping, by):

@@ -24,6 +24,9 @@ from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
+from audit.hooks import audited
+from audit.models import AuditRecord
+from audit.services import audit_record
 from people.versions import changes_portfolio, of_file, of_item
 
 from . import rules
@@ -282,6 +285,15 @@ def evidence_file_add(*, item, upload, by):
             evidence_file.full_clean()
             evidence_file.save()
             duplicate = earlier_copy(evidence_file)
+            # Here rather than by @audited: the bytes are stored outside the transaction.
+            audit_record(
+                kind=AuditRecord.Kind.FILE_ADDED,
+                actor=by,
+                obj=evidence_file,
+                enrolment=item.enrolment_id,
+                after=evidence_file,
+                summary="File added to an evidence item.",
+            )
     except BaseException:
         delete_quietly(storage, evidence_file.file.name or name)
         raise
@@ -296,6 +308,11 @@ def delete_quietly(storage, name):
         logger.exception("Could not delete %s, stored for a row that was not written", name)
 
 
+@audited(
+    AuditRecord.Kind.FILE_REMOVED,
+    obj="evidence_file",
+    summary="File taken out of an evidence item.",
+)
 @transaction.atomic
 @changes_portfolio(of_file)
 def evidence_file_remove(*, evidence_file, by):

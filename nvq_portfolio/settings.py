@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "submissions",
     "jobs",
     "portability",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -79,6 +80,8 @@ MIDDLEWARE = [
     "people.two_factor.TwoFactorMiddleware",
     # After sign-in is known: refuses an EQA's every change and logs every page they open.
     "quality.middleware.EqaReadOnlyMiddleware",
+    # Lets the audit trail know who acts, and from which address, in every service call.
+    "audit.middleware.AuditRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks, so it sees the outcome of every login attempt.

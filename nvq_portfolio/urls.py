@@ -22,5 +22,6 @@ urlpatterns = [
     path("quality/", include("quality.urls")),
     path("jobs/", include("jobs.urls")),
     path("portability/", include("portability.urls")),
+    path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -19,6 +19,9 @@ from django.utils.text import get_text_list
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from audit.hooks import audited, enrolment_with_units
+from audit.models import AuditRecord
+
 from .access import person_change_refusal, two_factor_required
 from .models import Enrolment, EnrolmentUnit, User
 from .versions import changes_portfolio, of_enrolment
@@ -93,6 +96,7 @@ def enrolment_validate(enrolment, units=None):
         raise ValidationError(errors)
 
 
+@audited(AuditRecord.Kind.ENROLMENT_CREATED, state=enrolment_with_units, summary="Enrolment added.")
 @transaction.atomic
 def enrolment_create(
     *,
@@ -120,6 +124,12 @@ def enrolment_create(
     return enrolment
 
 
+@audited(
+    AuditRecord.Kind.ENROLMENT_CHANGED,
+    obj="enrolment",
+    state=enrolment_with_units,
+    summary="Enrolment changed.",
+)
 @transaction.atomic
 @changes_portfolio(of_enrolment)
 def enrolment_update(*, enrolment, units=None, **fields):
@@ -240,6 +250,7 @@ def person_validate(person, *, by=None):
         raise ValidationError(errors)
 
 
+@audited(AuditRecord.Kind.PERSON_CREATED, summary="Person added.")
 @transaction.atomic
 def person_create(
     *,
@@ -267,6 +278,9 @@ def person_create(
     return person
 
 
+@audited(
+    AuditRecord.Kind.PERSON_CHANGED, obj="person", summary="Person's details or roles changed."
+)
 @transaction.atomic
 def person_update(*, person, by=None, **fields):
     """Change a person's details; `by` is who asks, so nobody locks themselves out or changes
@@ -355,6 +369,7 @@ def person_password_link_send(*, person, site_url, by=None):
     return person
 
 
+@audited(AuditRecord.Kind.PERSON_CHANGED, obj="person", summary="Sign-in lockouts cleared.")
 def person_sign_in_lockouts_clear(*, person):
     """Lift every sign-in lockout on `person`'s username, from any address.
 

@@ -13,6 +13,9 @@ from assessments.caseload import due_text
 from assessments.models import Judgement, UnitSignOff
 from assessments.signoff import manifest_digest, unit_reopen
 from assessments.targets import REMIND_DAYS
+from audit.hooks import audited
+from audit.models import AuditRecord
+from audit.services import audit_record
 from evidence.uploads import (
     STORAGE_FAILURES,
     STORE_FAILED,
@@ -60,6 +63,7 @@ def is_assessor(user):
 # Sampling plans ------------------------------------------------------------------------------
 
 
+@audited(AuditRecord.Kind.IQA_PLAN, actor="iqa", summary="Sampling plan created.")
 @transaction.atomic
 def sampling_plan_create(*, iqa, qualification, title, period_start, period_end):
     if not Enrolment.objects.filter(iqa=iqa, qualification=qualification).exists():
@@ -116,6 +120,7 @@ def _add_entry(plan, enrolled_unit, *, stage, planned_for, reasons, by, suggeste
     return entry
 
 
+@audited(AuditRecord.Kind.IQA_PLAN, summary="Unit added to a sampling plan.")
 @transaction.atomic
 def sample_entry_add(*, plan, enrolled_unit, by, stage, planned_for, reason, criteria=()):
     """The IQA's own addition to the plan, with the reason they give."""
@@ -150,6 +155,7 @@ def sample_entry_add(*, plan, enrolled_unit, by, stage, planned_for, reason, cri
     )
 
 
+@audited(AuditRecord.Kind.IQA_PLAN, obj="entry", summary="Unit dropped from a sampling plan.")
 @transaction.atomic
 def sample_entry_drop(*, entry, by):
     _require_plan_iqa(entry.plan, by)
@@ -160,6 +166,7 @@ def sample_entry_drop(*, entry, by):
     entry.delete()
 
 
+@audited(AuditRecord.Kind.IQA_PLAN, obj="plan", summary="Suggested sample accepted into a plan.")
 @transaction.atomic
 def suggested_sample_accept(*, plan, by, keys, today=None):
     """Add the suggestions whose keys ("<enrolled unit pk>-<stage>") the IQA ticked.
@@ -211,6 +218,7 @@ def plan_suggestion(plan, *, today=None):
 # Risk ratings and the centre's rates ---------------------------------------------------------
 
 
+@audited(AuditRecord.Kind.SAMPLING_RATE, summary="Assessor's risk rating set.")
 @transaction.atomic
 def assessor_risk_set(*, assessor, by, rating, reason="", at=None):
     """Record a rating; `at` backdates it, for ratings brought over from paper records."""
@@ -232,6 +240,7 @@ def assessor_risk_set(*, assessor, by, rating, reason="", at=None):
     return risk
 
 
+@audited(AuditRecord.Kind.SAMPLING_RATE, summary="Sampling rates changed.")
 @transaction.atomic
 def sampling_policy_update(*, by, new_rate, standard_rate, low_rate):
     if not by.is_centre_admin:
@@ -333,6 +342,7 @@ def _clean_actions(actions, today, errors):
     return cleaned
 
 
+@audited(AuditRecord.Kind.IQA_REVIEW, summary="IQA sample review signed.")
 @transaction.atomic
 def sample_review_sign(
     *, entry, by, verdicts, feedback, actions=(), declaration_confirmed, today=None
@@ -532,6 +542,7 @@ def _lock_action(action):
     )
 
 
+@audited(AuditRecord.Kind.IQA_ACTION, summary="Response given to an IQA action.")
 @transaction.atomic
 def quality_action_respond(*, action, by, response):
     action = _lock_action(action)
@@ -556,6 +567,7 @@ def quality_action_respond(*, action, by, response):
     return action
 
 
+@audited(AuditRecord.Kind.IQA_ACTION, summary="IQA action closed.")
 @transaction.atomic
 def quality_action_close(*, action, by, note=""):
     action = _lock_action(action)
@@ -688,6 +700,14 @@ def standardisation_record_create(
                 document.record = record
                 document.full_clean()
                 document.save()
+            # Here rather than by @audited: documents are stored outside the transaction.
+            audit_record(
+                kind=AuditRecord.Kind.STANDARDISATION,
+                actor=by,
+                obj=record,
+                after=record,
+                summary="Standardisation record written.",
+            )
     except BaseException:
         for document in stored:
             delete_quietly(document.file.storage, document.file.name)
@@ -698,6 +718,7 @@ def standardisation_record_create(
 # EQA access ----------------------------------------------------------------------------------
 
 
+@audited(AuditRecord.Kind.EQA_GRANTED, summary="EQA access granted.")
 @transaction.atomic
 def eqa_grant_create(*, by, eqa, enrolments, units, covers_from, covers_to, expires_at, purpose=""):
     if not by.is_centre_admin:
@@ -737,6 +758,7 @@ def eqa_grant_create(*, by, eqa, enrolments, units, covers_from, covers_to, expi
     return grant
 
 
+@audited(AuditRecord.Kind.EQA_GRANT_ENDED, obj="grant", summary="EQA access ended early.")
 @transaction.atomic
 def eqa_grant_revoke(*, grant, by):
     if not by.is_centre_admin:
