@@ -276,7 +276,7 @@ class _Restore:
     def __init__(self, zf, manifest, saved):
         self.zf, self.manifest, self.saved = zf, manifest, saved
         self.result = ImportResult(learner=manifest["learner"])
-        self.people, self.people_ids = {}, {}
+        self.people, self.people_ids, self.created = {}, {}, []
         self.items, self.files, self.enrolled_units = {}, {}, {}
         self.criteria, self.parts = {}, {}
 
@@ -293,7 +293,45 @@ class _Restore:
             self._stage(lambda problems, entry=entry: self._judgements(entry, problems))
             self._stage(lambda problems, entry=entry: self._sign_offs(entry, problems))
             self._stage(lambda problems, entry=entry: self._targets(entry, problems))
+        self._record_in_audit_trail()
         return self.result
+
+    def _record_in_audit_trail(self):
+        """The import's own audit records, in its transaction: each person it added and each
+        enrolment it restored. The archive's audit extract stays in the archive."""
+        try:
+            from audit.models import AuditRecord
+            from audit.services import audit_record
+        except ImportError:
+            return
+        for username in self.created:
+            user = self.people[username]
+            audit_record(
+                kind=AuditRecord.Kind.PERSON_CREATED,
+                actor=None,
+                obj=user,
+                after=user,
+                summary="Person added by a portfolio import.",
+            )
+        for entry in self.manifest["enrolments"]:
+            enrolment = entry["_enrolment"]
+            counts = self.result
+            audit_record(
+                kind=AuditRecord.Kind.ENROLMENT_CREATED,
+                actor=None,
+                obj=enrolment,
+                enrolment=enrolment,
+                after=enrolment,
+                summary=(
+                    f"Portfolio imported from an archive: {len(entry['items'])} item(s), "
+                    f"{len(entry['judgements'])} judgement(s), {len(entry['sign_offs'])} "
+                    "sign-off(s), every file's SHA-256 and every seal verified."
+                ),
+                detail=(
+                    f"Exported {self.manifest['exported_at']}; {counts.files} file(s), "
+                    f"{counts.bytes} bytes."
+                ),
+            )
 
     def _stage(self, step):
         problems = []
@@ -383,6 +421,7 @@ class _Restore:
         user.set_unusable_password()
         user.full_clean()
         user.save()
+        self.created.append(person["username"])
         self.result.people_created.append(f"{username} <{person['email']}>")
         return user
 

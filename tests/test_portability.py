@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import zipfile
+from hashlib import sha256
 
 import jsonschema
 import pytest
@@ -17,6 +18,7 @@ from django.db import connection
 from assessments.models import Judgement, Target, UnitSignOff
 from assessments.signoff import manifest_digest, sign_off_verify, unit_countersign, unit_sign_off
 from assessments.targets import target_close, target_reopen, target_set
+from audit.chain import canonical_json
 from criteria.models import Unit
 from evidence.models import EvidenceFile, EvidenceItem
 from evidence.services import evidence_revise
@@ -178,6 +180,10 @@ class TestExport:
         assert judgement["history"][-1]["version"] == judgement["version"]
         assert enrolment["units"] == ["a-601-2550"]
         assert manifest["units"][0]["reference"] == "A/601/2550"
+        kinds = [record["kind"] for record in enrolment["audit"]]
+        assert "signed_off" in kinds and "countersigned" in kinds
+        for record in enrolment["audit"]:
+            assert sha256(canonical_json(record["hashed"])).hexdigest() == record["record_hash"]
         (target,) = enrolment["targets"]
         assert [r["code"] + (r["part"] or "") for r in target["criteria"]] == ["5.1", "9.1a"]
         assert target["reopenings"][0]["reason"] == "The survey had two answers."
@@ -220,6 +226,11 @@ class TestRoundTrip:
         assert without_ids(second) == without_ids(first)
         sign_off = UnitSignOff.objects.get()
         assert sign_off_verify(sign_off) == (True, [])
+        (imported,) = second["enrolments"][0]["audit"]
+        assert imported["kind"] == "enrolment_created"
+        assert imported["hashed"]["summary"].startswith("Portfolio imported from an archive")
+        verify = io.StringIO()
+        call_command("verify_audit", stdout=verify)
         alice = User.objects.get(username="alice")
         assert not alice.has_usable_password() and alice.is_active
 
