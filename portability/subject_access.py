@@ -75,6 +75,7 @@ def personal_data(person):
             }
             for log in AccessLog.objects.filter(username=person.username).order_by("attempt_time")
         ],
+        "sign_ins_in_audit_trail": sign_ins_in_audit_trail(person),
         "failed_sign_ins": [
             {"at": iso(log.attempt_time), "address": log.ip_address, "browser": log.user_agent}
             for log in AccessFailureLog.objects.filter(username=person.username).order_by(
@@ -91,6 +92,28 @@ def personal_data(person):
             for a in AccessAttempt.objects.filter(username=person.username).order_by("attempt_time")
         ],
     }
+
+
+def sign_ins_in_audit_trail(person):
+    """The person's sign-ins and failed sign-ins as the audit trail recorded them; empty when
+    this installation keeps no audit trail."""
+    try:
+        from audit.models import AuditRecord
+    except ImportError:
+        return []
+    records = AuditRecord.objects.filter(
+        kind__in=[AuditRecord.Kind.SIGNED_IN, AuditRecord.Kind.SIGN_IN_FAILED],
+        object_type=person._meta.label,
+        object_id=str(person.pk),
+    ).select_related("personal")
+    return [
+        {
+            "at": iso(record.at),
+            "what": record.get_kind_display(),
+            "address": getattr(getattr(record, "personal", None), "client_address", None),
+        }
+        for record in records.order_by("sequence")
+    ]
 
 
 @transaction.atomic

@@ -154,7 +154,8 @@ def test_only_a_centre_admin_asks_for_a_subject_access_export(client, carol, ali
     assert not Job.objects.exists()
 
 
-def test_the_subject_access_command_writes_the_zip(noticed, tmp_path):
+def test_the_subject_access_command_writes_the_zip_with_sign_ins(client, noticed, tmp_path):
+    client.post(reverse("login"), {"username": "alice", "password": "wrong"})
     path = tmp_path / "alice-sar.zip"
     out = io.StringIO()
 
@@ -163,3 +164,5 @@ def test_the_subject_access_command_writes_the_zip(noticed, tmp_path):
     assert "Wrote the subject access export of alice" in out.getvalue()
     with zipfile.ZipFile(path) as zf:
         assert {"manifest.json", "personal-data.json", "index.html"} <= set(zf.namelist())
+        personal = json.loads(zf.read("personal-data.json"))
+    assert [s["what"] for s in personal["sign_ins_in_audit_trail"]] == ["Failed sign-in"]
