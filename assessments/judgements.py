@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import get_text_list
 
-from audit.hooks import audited, judgements_of
+from audit.hooks import audited
 from audit.models import AuditRecord
 from criteria.models import AssessmentCriterion, CriterionPart
 from evidence.models import AssessmentMethod, EvidenceItem, EvidenceMapping
@@ -350,12 +350,7 @@ def _working_order(decisions):
     return ordered
 
 
-@audited(
-    AuditRecord.Kind.JUDGEMENT,
-    obj="enrolled_unit",
-    state=judgements_of,
-    summary="Judgements recorded for a unit.",
-)
+# Not @audited: each decision goes through judgement_record, which records it.
 @transaction.atomic
 @changes_portfolio(of_enrolled_unit)
 def judgements_record_unit(*, enrolled_unit, by, decisions):

@@ -18,6 +18,30 @@ def _fresh(obj):
     return type(obj)._default_manager.filter(pk=obj.pk).first()
 
 
+def _exists(obj):
+    return isinstance(obj, models.Model) and obj.pk is not None
+
+
+# Keyword arguments the services name their objects by, each already holding its enrolment.
+ENROLMENT_ARGUMENTS = (
+    "enrolment",
+    "enrolled_unit",
+    "item",
+    "sign_off",
+    "mapping",
+    "evidence_file",
+    "target",
+    "entry",
+)
+
+
+def _enrolment_from(kwargs):
+    for name in ENROLMENT_ARGUMENTS:
+        if kwargs.get(name) is not None:
+            return enrolment_id_of(kwargs[name])
+    return None
+
+
 def enrolment_id_of(obj):
     """The enrolment a changed object belongs to, following the usual paths; None if none."""
     from people.models import Enrolment
@@ -49,19 +73,25 @@ def audited(kind, *, summary, obj="result", actor="by", enrolment=enrolment_id_o
         def recorded(*args, **kwargs):
             with transaction.atomic():
                 given = kwargs.get(obj) if obj != "result" else None
-                before = _fresh(given)
-                before = state(before) if state and before is not None else before
+                if state is not None:
+                    before = state(given) if given is not None else None
+                else:
+                    before = _fresh(given)
                 result = service(*args, **kwargs)
                 changed = result if obj == "result" else given
-                after = _fresh(changed)
-                after_state = state(after) if state and after is not None else after
+                if state is not None:
+                    after = state(changed) if _exists(changed) else None
+                elif obj == "result":
+                    after = changed  # just saved by the service: no need to read it again
+                else:
+                    after = _fresh(changed)  # the service may have changed another copy
                 audit_record(
                     kind=kind,
                     actor=kwargs.get(actor),
                     obj=changed,
-                    enrolment=enrolment(changed if after is None else after),
+                    enrolment=_enrolment_from(kwargs) or enrolment(changed),
                     before=before,
-                    after=after_state,
+                    after=after,
                     summary=summary(kwargs, result) if callable(summary) else summary,
                 )
             return result

@@ -39,7 +39,8 @@ def _person_name(actor):
     return f"{full} ({actor.get_username()})" if full else actor.get_username()
 
 
-@transaction.atomic
+# No savepoint of its own: it is part of the caller's change, and fails with it.
+@transaction.atomic(savepoint=False)
 def audit_record(
     *,
     kind,
@@ -81,7 +82,8 @@ def audit_record(
         previous_hash=previous_hash,
     )
     record.record_hash = chain.record_hash(record)
-    record.full_clean()
+    # Lengths and choices; uniqueness and the ids are the database's to enforce, at no query.
+    record.clean_fields(exclude=["actor", "enrolment"])
     record.save()
     AuditPersonal.objects.create(
         record=record,
