@@ -22,7 +22,7 @@ def signed_in(sender, request, user, **kwargs):
 @receiver(user_login_failed, dispatch_uid="audit_sign_in_failed")
 def sign_in_failed(sender, credentials, request=None, **kwargs):
     # The name tried may be a mistyped password or someone else's name: kept apart, unhashed.
-    tried = str(credentials.get("username", ""))[:150]
+    tried = str(credentials.get("username", "")).replace("\x00", "")[:150]
     person = get_user_model().objects.filter(username__iexact=tried).first() if tried else None
     audit_record(
         kind=AuditRecord.Kind.SIGN_IN_FAILED,

@@ -172,6 +172,8 @@ DESCRIBE = {
             "audit:timeline_csv",
             "people:enrolment",
             "people:enrolment_edit",
+            "audit:timeline",
+            "audit:timeline_csv",
         ],
         enrolment,
     ),
