@@ -168,8 +168,6 @@ DESCRIBE = {
             "assessments:matrix_csv",
             "portability:export_prepare",
             "portability:export_zip",
-            "audit:timeline",
-            "audit:timeline_csv",
             "people:enrolment",
             "people:enrolment_edit",
             "audit:timeline",
