@@ -28,6 +28,12 @@ KINDS = {
     "enrolment_import": JobKind(
         "people.import_jobs.enrolment_import_run", "people.import_jobs.import_authorise"
     ),
+    "portfolio_zip": JobKind(
+        "portability.jobs.portfolio_zip_run", "portability.jobs.portfolio_zip_authorise"
+    ),
+    "subject_access": JobKind(
+        "portability.jobs.subject_access_run", "portability.jobs.subject_access_authorise"
+    ),
 }
 
 

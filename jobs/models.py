@@ -18,6 +18,8 @@ class Job(models.Model):
         COVERAGE_PDF = "coverage_pdf", "Coverage report (PDF)"
         IQA_PDF = "iqa_pdf", "IQA report (PDF)"
         ENROLMENT_IMPORT = "enrolment_import", "Import of people and enrolments"
+        PORTFOLIO_ZIP = "portfolio_zip", "Portable portfolio (ZIP)"
+        SUBJECT_ACCESS = "subject_access", "Subject access export (ZIP)"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Waiting to start"
@@ -74,6 +76,8 @@ class Job(models.Model):
             self.Kind.COVERAGE_PDF: "coverage report",
             self.Kind.IQA_PDF: "IQA report",
             self.Kind.ENROLMENT_IMPORT: "import",
+            self.Kind.PORTFOLIO_ZIP: "portfolio export",
+            self.Kind.SUBJECT_ACCESS: "subject access export",
         }[self.kind]
 
     @property

@@ -9,12 +9,14 @@ page and its download repeat (jobs/kinds.py).
 
 import datetime
 import logging
+import os
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import connections, transaction
 from django.db.models import F
@@ -43,10 +45,14 @@ class JobRefused(Exception):
 
 @dataclass(frozen=True)
 class JobOutput:
-    """What a job made: a file to download, or only a sentence about what it did."""
+    """What a job made: a file to download, or only a sentence about what it did.
+
+    A large result is written to a temporary file named by `path` rather than held in
+    `content`: it is streamed into storage and the temporary file removed."""
 
     summary: str = ""
     content: bytes | None = None
+    path: str = ""
     filename: str = ""
     content_type: str = ""
 
@@ -194,6 +200,13 @@ def _finish(job, status, *, outcome="", output=None):
     if output and output.content is not None:
         job.result_name, job.result_type = output.filename[:200], output.content_type[:100]
         job.result.save(output.filename, ContentFile(output.content), save=False)
+    elif output and output.path:
+        job.result_name, job.result_type = output.filename[:200], output.content_type[:100]
+        try:
+            with open(output.path, "rb") as made:
+                job.result.save(output.filename, File(made), save=False)
+        finally:
+            os.unlink(output.path)
     # Only what finishing sets: the claim and the heartbeat were written past this instance.
     job.save(
         update_fields=[

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "confirmations",
     "page_cache",
     "credentials",
+    "portability",
     "audit",
     "backups",
 ]

@@ -23,6 +23,7 @@ urlpatterns = [
     path("jobs/", include("jobs.urls")),
     path("confirmations/", include("confirmations.urls")),
     path("credentials/", include("credentials.urls")),
+    path("portability/", include("portability.urls")),
     path("audit/", include("audit.urls")),
     path("admin/", admin.site.urls),
 ]

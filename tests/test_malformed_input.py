@@ -59,7 +59,14 @@ NOT_WALKED = re.compile(r"^/(admin/|accounts/(?!two-factor/)|static/|media/)")
 NOT_WALKED_SIGNED_OUT = re.compile(r"^/(admin/|static/|media/)")
 # A PDF takes a second to make; its CSV twin goes through the same view. /healthz and
 # /session-check read nothing; a job's status is its page's JSON twin (a token in the path).
-NOT_SENT = {"assessments:report_pdf", "healthz", "session_check", "jobs:status"}
+# The EQA's portfolio ZIP makes that PDF too; its job twin (a form) is sent.
+NOT_SENT = {
+    "assessments:report_pdf",
+    "healthz",
+    "session_check",
+    "jobs:status",
+    "portability:export_zip",
+}
 # A credential's own pages need a countersigned unit, which this data has none of; their only
 # argument is a UUID (a malformed one never resolves). tests/test_credentials.py covers them.
 NOT_SENT |= {"credentials:status", "credentials:verify_stored", "credentials:download"}

@@ -269,6 +269,16 @@ CREATE_FORMS = [
         "assessments:report_prepare",
     ),
     ("erin", lambda o: o["plan"].get_absolute_url(), "quality:plan_report_prepare"),
+    (
+        "alice",
+        lambda o: reverse("evidence:progress", args=[o["enrolment"].pk]),
+        "portability:export_prepare",
+    ),
+    (
+        "frank",
+        lambda o: reverse("people:person_edit", args=[o["enrolment"].learner_id]),
+        "portability:subject_access",
+    ),
 ]
 # Offered only when every criterion is met or the plan has suggestions, or under a clean dry
 # run of an import (tests/test_import_one_pass.py); same template tag.
