@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "quality",
     "submissions",
     "jobs",
+    "suggestions",
 ]
 
 MIDDLEWARE = [

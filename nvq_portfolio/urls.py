@@ -21,5 +21,6 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("quality/", include("quality.urls")),
     path("jobs/", include("jobs.urls")),
+    path("suggestions/", include("suggestions.urls")),
     path("admin/", admin.site.urls),
 ]
