@@ -55,7 +55,12 @@ SYNONYMS = [
     (r"\bunhappy\b|\bcomplain\w*", "problem complaint"),
     (r"\bissues?\b|\bmistakes?\b|\bfault\w*", "problem"),
 ]
-_SYNONYMS = [(re.compile(pattern, re.IGNORECASE), words) for pattern, words in SYNONYMS]
+# One pass over the text for all of them: each pattern is a named group of one alternation.
+_SYNONYM = re.compile(
+    "|".join(f"(?P<s{number}>{pattern})" for number, (pattern, _) in enumerate(SYNONYMS)),
+    re.IGNORECASE,
+)
+_SYNONYM_WORDS = {f"s{number}": words for number, (_, words) in enumerate(SYNONYMS)}
 # What a learner writes when they show what they did (competence outcomes, "Be able to"), and
 # when they explain what they know (knowledge outcomes, "Understand", "Know").
 _DID = re.compile(
@@ -74,6 +79,7 @@ _SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+|\s+[-•*]\s+")
 MAX_SENTENCES = 400
 
 
+@lru_cache(maxsize=20_000)
 def stem(word):
     """A light suffix stemmer: enough to meet 'complaints', 'complained' and 'complaint'."""
     for suffix, keep in (
@@ -95,9 +101,7 @@ def stem(word):
 
 def expand(text):
     """The text with the unit's words added for each synonym it uses."""
-    extra = []
-    for pattern, words in _SYNONYMS:
-        extra.extend([words] * len(pattern.findall(text)))
+    extra = [_SYNONYM_WORDS[match.lastgroup] for match in _SYNONYM.finditer(text)]
     return f"{text} {' '.join(extra)}" if extra else text
 
 

@@ -207,6 +207,11 @@ CREATE_FORMS = [
     ("alice", lambda o: reverse("evidence:create", args=[o["enrolment"].pk]), "evidence:create"),
     ("alice", lambda o: o["draft"].get_absolute_url(), "evidence:submit"),
     ("carol", lambda o: o["draft"].get_absolute_url(), "evidence:assessor_mapping_add"),
+    (
+        "alice",
+        lambda o: reverse("evidence:mappings", args=[o["draft"].pk]),
+        "suggestions:accept",
+    ),
     ("alice", lambda o: o["submitted"].get_absolute_url(), "assessments:feedback"),
     (
         "carol",
