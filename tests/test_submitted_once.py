@@ -207,11 +207,6 @@ CREATE_FORMS = [
     ("alice", lambda o: reverse("evidence:create", args=[o["enrolment"].pk]), "evidence:create"),
     ("alice", lambda o: o["draft"].get_absolute_url(), "evidence:submit"),
     ("carol", lambda o: o["draft"].get_absolute_url(), "evidence:assessor_mapping_add"),
-    (
-        "alice",
-        lambda o: reverse("evidence:mappings", args=[o["draft"].pk]),
-        "suggestions:accept",
-    ),
     ("alice", lambda o: o["submitted"].get_absolute_url(), "assessments:feedback"),
     (
         "carol",
@@ -271,8 +266,15 @@ CREATE_FORMS = [
     ("erin", lambda o: o["plan"].get_absolute_url(), "quality:plan_report_prepare"),
 ]
 # Offered only when every criterion is met or the plan has suggestions, or under a clean dry
-# run of an import (tests/test_import_one_pass.py); same template tag.
-NOT_SHOWN_IN_THE_WALK = {"assessments:sign_off", "quality:plan_accept", "people:import_confirm"}
+# run of an import (tests/test_import_one_pass.py), or when the item's words suggest a
+# criterion (tests/test_suggestions.py; the walk's draft says only "Something I did.");
+# same template tag.
+NOT_SHOWN_IN_THE_WALK = {
+    "assessments:sign_off",
+    "quality:plan_accept",
+    "people:import_confirm",
+    "suggestions:accept",
+}
 
 
 def test_every_form_of_a_view_that_saves_once_carries_a_token(

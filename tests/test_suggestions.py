@@ -18,13 +18,16 @@ from weasyprint import HTML
 
 from criteria.models import AssessmentCriterion, CriterionPart
 from evidence.models import EvidenceMapping
+from submissions.once import ALREADY_SAVED
 from suggestions import extract
 from suggestions.engine import index_for, targets_from_criteria
 from suggestions.extract import ExtractionError, extract_text
 from suggestions.models import DismissedSuggestion, ExtractedText
 from suggestions.scoring import labelled_set, precision_recall
+from suggestions.selectors import suggestions_for_item
 
 from .evidence_factories import EvidenceItemFactory, add_file, submit
+from .test_malformed_input import PageParser
 
 COMPLAINT = (
     "Complaints log entry. The warehouse supervisor complained that three purchase orders had "
@@ -239,6 +242,20 @@ def test_accepting_a_suggestion_maps_the_item_through_the_mapping_service(client
     assert "9.1 a</span>" not in section  # mapped, so no longer suggested
 
 
+def test_an_accept_sent_twice_maps_once_and_says_so(client, alice, draft):
+    client.force_login(alice)
+    url = reverse("evidence:mappings", args=[draft.pk])
+    parser = PageParser(url)
+    parser.feed(mapping_page(client, draft).content.decode())
+    accepts = [form.data() for form in parser.forms if "/accept/" in form.action]
+    assert accepts and all(data.get("submission_token") for data in accepts)
+    accept_url = reverse("suggestions:accept", args=[draft.pk])
+    client.post(accept_url, accepts[0])
+    response = client.post(accept_url, accepts[0], follow=True)
+    assert ALREADY_SAVED in response.content.decode()
+    assert draft.mappings.count() == 1
+
+
 def test_dismissing_a_suggestion_is_remembered_for_the_item(client, alice, draft):
     client.force_login(alice)
     part = CriterionPart.objects.get(criterion__outcome__number=9, letter="b")
@@ -292,6 +309,24 @@ def test_it_reads_uploaded_pdf_and_word_files_once(client, alice, alice_enrolmen
     assert ExtractedText.objects.filter(file__item=item).count() == 2
     mapping_page(client, item)
     assert ExtractedText.objects.filter(file__item=item).count() == 2
+
+
+def test_it_reads_the_typed_account(alice_enrolment):
+    item = EvidenceItemFactory(
+        enrolment=alice_enrolment,
+        title="Account",
+        description="",
+        template="star",
+        typed_content={
+            "situation": "Colleagues in five departments use our room booking service.",
+            "task": "Find out what they think of it.",
+            "action": "I sent a feedback survey to 40 colleagues and recorded every response in "
+            "the feedback log, then analysed the results in a spreadsheet.",
+            "result": "I changed the process so every booking is confirmed within one day.",
+        },
+    )
+    codes = [s.code for s in suggestions_for_item(item).suggestions]
+    assert {"10.1", "10.2", "10.3"} <= set(codes[:4])
 
 
 def test_a_damaged_upload_shows_a_clear_message_not_a_server_error(client, alice, alice_enrolment):
