@@ -95,14 +95,31 @@ def _pdf_text(data, name):
 
 
 def _docx_text(data, name):
-    # The standard library's zipfile and ElementTree: no dependency, and the unpacked XML is
-    # read in chunks up to a limit, so a zip bomb stops at MAX_DOCX_XML_BYTES.
+    # The standard library's zipfile and ElementTree: no dependency. The unpacked XML is read
+    # and parsed in chunks, stopping at MAX_CHARS of text or MAX_DOCX_XML_BYTES of XML, so a
+    # zip bomb costs no more than a modest document.
+    parser = ElementTree.XMLPullParser(events=("end",))
+    lines, current, length, read = [], [], 0, 0
     try:
         with (
             zipfile.ZipFile(io.BytesIO(data)) as archive,
             archive.open("word/document.xml") as member,
         ):
-            xml = member.read(MAX_DOCX_XML_BYTES + 1)
+            while length < MAX_CHARS and read < MAX_DOCX_XML_BYTES:
+                chunk = member.read(64 * 1024)
+                if not chunk:
+                    break
+                read += len(chunk)
+                parser.feed(chunk)
+                for _event, element in parser.read_events():
+                    if element.tag == f"{WORD_NS}t":
+                        current.append(element.text or "")
+                    elif element.tag == f"{WORD_NS}p":
+                        line = "".join(current)
+                        lines.append(line)
+                        length += len(line)
+                        current = []
+                        element.clear()
     except (
         zipfile.BadZipFile,
         KeyError,
@@ -116,39 +133,7 @@ def _docx_text(data, name):
             f"“{name}” is not a Word .docx document that can be read. "
             "Save it again as .docx or PDF, or type the key points into the description."
         ) from error
-    if len(xml) > MAX_DOCX_XML_BYTES:
-        xml = xml[:MAX_DOCX_XML_BYTES]
-        return _docx_paragraphs_from_fragment(xml)
-    try:
-        root = ElementTree.fromstring(xml)
     except ElementTree.ParseError as error:
-        raise ExtractionError(f"“{name}” is a damaged Word document.") from error
-    return _paragraphs(root)
-
-
-def _paragraphs(root):
-    lines, length = [], 0
-    for paragraph in root.iter(f"{WORD_NS}p"):
-        line = "".join(node.text or "" for node in paragraph.iter(f"{WORD_NS}t"))
-        lines.append(line)
-        length += len(line)
-        if length >= MAX_CHARS:
-            break
-    return "\n".join(lines)
-
-
-def _docx_paragraphs_from_fragment(xml):
-    """The words of a document.xml cut at the limit: read what parses, drop the rest."""
-    parser = ElementTree.XMLPullParser(events=("end",))
-    lines, current = [], []
-    try:
-        parser.feed(xml)
-        for _event, element in parser.read_events():
-            if element.tag == f"{WORD_NS}t":
-                current.append(element.text or "")
-            elif element.tag == f"{WORD_NS}p":
-                lines.append("".join(current))
-                current = []
-    except ElementTree.ParseError:
-        pass
+        if not lines:
+            raise ExtractionError(f"“{name}” is a damaged Word document.") from error
     return "\n".join(lines)
