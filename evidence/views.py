@@ -9,6 +9,8 @@ from confirmations.selectors import confirmation_context, confirmations_for_item
 from nvq_portfolio.errors import errors_to_form, errors_to_messages
 from people.access import Role, enrolment_for_user, enrolment_role
 from submissions.once import saved_once
+from suggestions.selectors import suggestions_for_item
+from suggestions.services import file_texts_read
 
 from . import rules, services
 from .access import (
@@ -188,8 +190,11 @@ def item_mappings(request, pk):
         else:
             messages.success(request, "Mappings saved.")
             return redirect(item)
+    file_texts_read(item=item)
     return render(
-        request, "evidence/item_mappings.html", {"item": item, "groups": picker_groups(item)}
+        request,
+        "evidence/item_mappings.html",
+        {"item": item, "groups": picker_groups(item), "suggested": suggestions_for_item(item)},
     )
 
 

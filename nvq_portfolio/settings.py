@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "portability",
     "audit",
     "backups",
+    "suggestions",
 ]
 
 MIDDLEWARE = [

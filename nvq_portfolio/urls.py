@@ -25,5 +25,6 @@ urlpatterns = [
     path("credentials/", include("credentials.urls")),
     path("portability/", include("portability.urls")),
     path("audit/", include("audit.urls")),
+    path("suggestions/", include("suggestions.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -92,6 +92,9 @@ WALK = [
     ("evidence:delete", "post", lambda o: [o["draft"].pk], LEARNER_CHANGES),
     ("evidence:mappings", "get", lambda o: [o["draft"].pk], LEARNER_CHANGES),
     ("evidence:assessor_mapping_add", "post", lambda o: [o["draft"].pk], ASSESSOR_CHANGES),
+    # No target chosen: the learner is sent back to the mapping page with a message.
+    ("suggestions:accept", "post", lambda o: [o["draft"].pk], LEARNER_CHANGES),
+    ("suggestions:dismiss", "post", lambda o: [o["draft"].pk], LEARNER_CHANGES),
     (
         "evidence:mapping_remove",
         "post",

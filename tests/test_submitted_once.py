@@ -281,12 +281,15 @@ CREATE_FORMS = [
     ),
 ]
 # Offered only when every criterion is met or the plan has suggestions, or under a clean dry
-# run of an import (tests/test_import_one_pass.py); same template tag.
+# run of an import (tests/test_import_one_pass.py), or when the item's words suggest a
+# criterion (tests/test_suggestions.py; the walk's draft says only "Something I did.");
+# same template tag.
 NOT_SHOWN_IN_THE_WALK = {
     "assessments:sign_off",
     "quality:plan_accept",
     "people:import_confirm",
     "jobs:retry",  # offered only on a failed job's page (tests/test_faults.py)
+    "suggestions:accept",
 }
 
 
