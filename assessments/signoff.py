@@ -32,9 +32,9 @@ from django.db.models import OuterRef, Prefetch, Subquery
 from django.utils import timezone
 from django.utils.text import get_text_list
 
-from credentials.services import credential_issue_on_countersign, credential_revoke
 from audit.hooks import audited
 from audit.models import AuditRecord
+from credentials.services import credential_issue_on_countersign, credential_revoke
 from evidence.models import EvidenceFile, EvidenceMapping, EvidenceVersion
 from notifications.models import Notification
 from notifications.services import notify

@@ -20,9 +20,9 @@ from django.utils.text import get_text_list
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from nvq_portfolio import todo_count
 from audit.hooks import audited, enrolment_with_units
 from audit.models import AuditRecord
+from nvq_portfolio import todo_count
 
 from .access import person_change_refusal, two_factor_required
 from .models import Enrolment, EnrolmentUnit, User

@@ -135,6 +135,27 @@ def grant(pk, **_):
     return f"{EqaGrant.objects.select_related('eqa').get(pk=pk)}"
 
 
+def confirmation(pk, **_):
+    from confirmations.models import Confirmation
+
+    found = Confirmation.objects.select_related("item__enrolment__learner").get(pk=pk)
+    return f"{found.get_kind_display()} asked of {found.witness_name} for {_item_words(found.item)}"
+
+
+def confirmation_link(token, **_):
+    return "A witness's confirmation page, reached by its emailed link"  # never looked up
+
+
+def credential(public_id, **_):
+    from credentials.models import Credential
+
+    found = Credential.objects.select_related(
+        "sign_off__enrolled_unit__unit", "sign_off__enrolled_unit__enrolment__learner"
+    ).get(public_id=public_id)
+    unit = found.sign_off.enrolled_unit
+    return f"Credential for unit {unit.unit.display_reference} of {_learner(unit.enrolment)}"
+
+
 DESCRIBE = {
     **dict.fromkeys(
         [
@@ -152,6 +173,9 @@ DESCRIBE = {
             "assessments:send_back",
             "assessments:accept",
             "assessments:record_acknowledge",
+            "confirmations:create",
+            "suggestions:accept",
+            "suggestions:dismiss",
         ],
         evidence_item,
     ),
@@ -211,7 +235,12 @@ DESCRIBE = {
     "quality:standardisation": standardisation,
     "quality:standardisation_document": standardisation_document,
     **dict.fromkeys(["quality:grant", "quality:grant_revoke"], grant),
-    **dict.fromkeys(["jobs:detail", "jobs:status", "jobs:download"], job),
+    **dict.fromkeys(["jobs:detail", "jobs:status", "jobs:download", "jobs:retry"], job),
+    **dict.fromkeys(["confirmations:cancel", "confirmations:resend"], confirmation),
+    "confirmations:respond": confirmation_link,
+    **dict.fromkeys(
+        ["credentials:download", "credentials:status", "credentials:verify_stored"], credential
+    ),
 }
 
 
