@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import connection
@@ -32,7 +33,13 @@ DATABASE_PARTS = {"postgresql": "database.pgdump", "sqlite": "database.sqlite3"}
 MEDIA_PREFIX = "media/"
 CHUNK = 1024 * 1024
 # Rows Django writes on `migrate` into any new database: their presence is not data.
-BOOKKEEPING_TABLES = {"django_migrations", "django_content_type", "auth_permission"}
+# Django's own, and the page cache's versions (moved on by migrate's own writes).
+BOOKKEEPING_TABLES = {
+    "django_migrations",
+    "django_content_type",
+    "auth_permission",
+    "page_cache_tableversion",
+}
 
 
 class BackupRefused(Exception):
@@ -128,6 +135,8 @@ def backup_restore(*, path):
             if saved != entry["name"]:
                 raise BackupRefused(f"The storage renamed {entry['name']} to {saved}.")
     connection.close()
+    # Pages cached before (a shared Redis) were keyed by versions the backup now gives again.
+    cache.clear()
     return manifest
 
 

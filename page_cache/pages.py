@@ -16,6 +16,7 @@ served, so two forms sent from copies of one page are two submissions, not one.
 import functools
 import hashlib
 import re
+import zlib
 
 from django.conf import settings
 from django.contrib import messages
@@ -32,6 +33,9 @@ from .tables import reads_noted, versions
 TOKEN_PLACEHOLDER = "submission-token-served-fresh"
 _PLACEHOLDER = re.compile(re.escape(TOKEN_PLACEHOLDER).encode())
 RECORDING = "_page_cache_recording"
+# A page larger than this, compressed, is built each time: the cache of each app server (local
+# memory when no REDIS_URL is set) holds at most CACHES' MAX_ENTRIES of these.
+LARGEST_KEPT = 100 * 1024
 
 
 def cached_page(view):
@@ -42,10 +46,10 @@ def cached_page(view):
             return view(request, *args, **kwargs)
         entry = cache.get(key)
         if entry is not None:
-            read, headers, body = entry
+            read, headers, packed = entry
             current = versions()
             if all(current.get(table, 0) == version for table, version in read.items()):
-                return _served(body, headers)
+                return _served(zlib.decompress(packed), headers)
         seen = versions()  # before the page reads anything: a change after this moves it on
         setattr(request, RECORDING, True)
         try:
@@ -60,7 +64,9 @@ def cached_page(view):
                 for name, value in response.headers.items()
                 if name.lower() not in {"content-length", "set-cookie"}
             ]
-            cache.set(key, (read, headers, response.content), settings.PAGE_CACHE_SECONDS)
+            packed = zlib.compress(response.content, 1)  # a tenth of the memory, in a millisecond
+            if len(packed) <= LARGEST_KEPT:
+                cache.set(key, (read, headers, packed), settings.PAGE_CACHE_SECONDS)
             if _PLACEHOLDER.search(response.content):
                 return _served(response.content, headers)
         return response

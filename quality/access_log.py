@@ -196,6 +196,7 @@ DESCRIBE = {
             "people:enrolment_edit",
             "audit:timeline",
             "audit:timeline_csv",
+            "evidence:leap2a",
         ],
         enrolment,
     ),

@@ -49,10 +49,16 @@ def suggestions_for_item(item, *, limit=SHOWN):
         f"p{part}" if part else f"c{criterion}"
         for criterion, part in item.mappings.values_list("criterion", "part")
     }
-    index = index_for(targets_from_criteria(criteria))
+    targets = targets_from_criteria(criteria)
     text = item_text(item, (t.text for t in texts if t.text))
+    # A unit whose criteria are not yet in the catalogue (an outline) has nothing to suggest.
+    found = (
+        index_for(targets).suggest(text, limit=limit, exclude=frozenset(dismissed | mapped))
+        if targets
+        else []
+    )
     return ItemSuggestions(
-        suggestions=index.suggest(text, limit=limit, exclude=frozenset(dismissed | mapped)),
+        suggestions=found,
         problems=[t.problem for t in texts if t.problem],
         read_from=[t.file.original_name for t in texts if t.text],
     )
