@@ -61,6 +61,12 @@ class AuditRecord(models.Model):
         SIGNED_IN = "signed_in", "Signed in"
         SIGN_IN_FAILED = "sign_in_failed", "Failed sign-in"
         RETENTION = "retention", "Personal data removed after retention"
+        CONFIRMATION_ASKED = "confirmation_asked", "Confirmation asked of a witness or employer"
+        CONFIRMATION_CHANGED = (
+            "confirmation_changed",
+            "Confirmation link resent or withdrawn",
+        )
+        CONFIRMATION_GIVEN = "confirmation_given", "Confirmation given by link"
 
     sequence = models.PositiveBigIntegerField(unique=True, editable=False)
     at = models.DateTimeField(editable=False)

@@ -21,6 +21,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.signoff import _version_content_digest
+from audit.hooks import audited
+from audit.models import AuditRecord
 from evidence import rules
 from evidence.models import EvidenceItem
 from people.versions import changes_portfolio, of_item
@@ -144,6 +146,7 @@ def _current_version(item):
     return version
 
 
+@audited(AuditRecord.Kind.CONFIRMATION_ASKED, summary="Confirmation asked by emailed link.")
 @transaction.atomic
 @changes_portfolio(of_item)
 def confirmation_request(
@@ -192,6 +195,7 @@ def _locked(confirmation):
     )
 
 
+@audited(AuditRecord.Kind.CONFIRMATION_CHANGED, obj="confirmation", summary="Link sent again.")
 @transaction.atomic
 @changes_portfolio(of_confirmation)
 def confirmation_resend(*, confirmation, by):
@@ -207,6 +211,7 @@ def confirmation_resend(*, confirmation, by):
     return confirmation
 
 
+@audited(AuditRecord.Kind.CONFIRMATION_CHANGED, obj="confirmation", summary="Request withdrawn.")
 @transaction.atomic
 @changes_portfolio(of_confirmation)
 def confirmation_cancel(*, confirmation, by):
@@ -221,6 +226,14 @@ def confirmation_cancel(*, confirmation, by):
     return confirmation
 
 
+def _given(kwargs, confirmation):
+    return (
+        f"{confirmation.get_outcome_display()} by link for version {confirmation.version.number}"
+        f" (content digest {confirmation.content_digest[:12]}…)."
+    )
+
+
+@audited(AuditRecord.Kind.CONFIRMATION_GIVEN, obj="confirmation", summary=_given)
 @transaction.atomic
 @changes_portfolio(of_confirmation)
 def confirmation_give(

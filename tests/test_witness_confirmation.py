@@ -5,11 +5,13 @@ alice is the learner, carol her assessor; Janet Reid, alice's line manager, is t
 
 import datetime
 import hashlib
+import io
 import re
 
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +19,7 @@ from django.utils import timezone
 from assessments.records import assessor_record_create
 from assessments.reports import coverage_report, render_coverage_html, render_coverage_pdf
 from assessments.signoff import _version_content_digest
+from audit.models import AuditRecord
 from confirmations import services
 from confirmations.models import Confirmation
 from evidence import services as evidence_services
@@ -160,6 +163,22 @@ def test_a_correction_is_kept_and_shown_to_the_learner_and_the_assessor(
     ]:
         client.force_login(person)
         assert "It was the afternoon" in client.get(page).content.decode()
+
+
+def test_asking_and_confirming_are_in_the_audit_trail_and_the_chain_holds(
+    client, link, testimony, alice
+):
+    client.post(path_of(link), ANSWER, REMOTE_ADDR="203.0.113.9")
+    records = AuditRecord.objects.filter(enrolment=testimony.enrolment_id).order_by("sequence")
+    asked = records.get(kind=AuditRecord.Kind.CONFIRMATION_ASKED)
+    given = records.get(kind=AuditRecord.Kind.CONFIRMATION_GIVEN)
+    assert asked.actor == alice and given.actor is None  # the witness has no account
+    digest = Confirmation.objects.get().content_digest
+    assert "for version 1" in given.summary and digest[:12] in given.summary
+    assert "Janet" not in asked.summary + given.summary  # names are kept apart from the chain
+    out = io.StringIO()
+    call_command("verify_audit", stdout=out)
+    assert "intact" in out.getvalue().lower()
 
 
 def test_it_refuses_a_correction_left_empty_and_an_unticked_declaration(client, link):
