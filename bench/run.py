@@ -222,14 +222,16 @@ class Bench:
             "-s",
             str(ROOT / "bench" / "report.lua"),
             "-H",
-            f"Cookie: sessionid={cookie}",
+            f"Cookie: {cookie}",
             f"http://127.0.0.1:{self.port}{path}",
         ]
         output = self.run(command, timeout=self.args.duration + 60)
         line = next(line for line in output.splitlines() if line.startswith("JSON "))
         figures = json.loads(line[5:])
         figures["rps"] = round(figures["requests"] / figures["seconds"], 1)
-        figures["command"] = " ".join(command[:-3] + ["'Cookie: sessionid=…'", command[-1]])
+        figures["command"] = " ".join(
+            command[:-3] + ["'Cookie: sessionid=…; csrftoken=…'", command[-1]]
+        )
         return figures
 
     def load(self, url):
@@ -265,14 +267,14 @@ class Bench:
         connections = []
         for _ in range(2):
             connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=300)
-            connection.request("GET", path, headers={"Cookie": f"sessionid={cookie}"})
+            connection.request("GET", path, headers={"Cookie": cookie})
             connections.append(connection)
         for connection in connections:
             connection.getresponse().read()
 
     def get(self, path, cookie):
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
-        connection.request("GET", path, headers={"Cookie": f"sessionid={cookie}"})
+        connection.request("GET", path, headers={"Cookie": cookie})
         response = connection.getresponse()
         response.read()
         return response
@@ -322,7 +324,9 @@ class Bench:
         sha_seconds = time.perf_counter() - started
 
         target = self.django("upload-target", url)
-        cookie = self.django("sessions", url)["sessions"]["learner3"]
+        # The session alone: a signed-in GET gives a new CSRF cookie
+        cookie = self.django("sessions", url)["sessions"]["learner3"].split(";")[0]
+        cookie = cookie.removeprefix("sessionid=")
         # A signed-in GET gives the CSRF cookie; the token goes back in the header.
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
         connection.request(
@@ -503,7 +507,8 @@ def write_results(results, args):
         f"{args['items']} items",
         "",
         f"Each line: `wrk -t{args['threads']} -c{args['connections']} -d{args['duration']}s "
-        "-s bench/report.lua -H 'Cookie: sessionid=…' URL`, a signed-in session of the person "
+        "-s bench/report.lua -H 'Cookie: sessionid=…; csrftoken=…' URL`, "
+        "a signed-in session of the person "
         "named. The floor is `/session-check` (the session is checked, the answer is 2 bytes), "
         f"run {len(load['floor'])} times among the pages; its p95 is the median of those runs: "
         f"**{load['floor_p95_ms']:.1f} ms**.",
