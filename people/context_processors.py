@@ -18,16 +18,17 @@ def navigation_facts_of(request, *, count_waiting=True):
         return facts
     user = request.user
     waiting = todo_count.recall(user.pk) if count_waiting else None
-    counts = {}
-    if count_waiting and waiting is None:
+    counting = count_waiting and waiting is None
+    counts, known = {}, None
+    if counting:
         known = todo_count.recall_roles(user.pk)
         counts = todo.count_expressions(user, todo.roles_possible(user) if known is None else known)
     roles, unread, counted = navigation_facts(user, counts)
-    if todo_count.recall_roles(user.pk) != roles:
-        todo_count.remember_roles(user.pk, roles)
-    if counts or (count_waiting and waiting is None):
+    if counting:  # the roles are remembered for the next count, read only when counting
         waiting = counted
         todo_count.remember(user.pk, waiting)
+        if known != roles:
+            todo_count.remember_roles(user.pk, roles)
     request._navigation_facts = (roles, unread, waiting)
     return request._navigation_facts
 
