@@ -27,6 +27,10 @@ HASHED_FIELDS = (
     "previous_hash",
 )
 
+# What the record is about, added after the first records were written: in the hash only when
+# set, so a record written before them still verifies, and blanking one breaks the hash.
+SCOPE_FIELDS = ("item_id", "unit_id")
+
 
 def canonical_json(value):
     return json.dumps(
@@ -46,6 +50,9 @@ def _at(moment):
 def hashed_content(record):
     content = {name: getattr(record, name) for name in HASHED_FIELDS}
     content["at"] = _at(record.at)
+    for name in SCOPE_FIELDS:
+        if getattr(record, name, None) is not None:
+            content[name] = getattr(record, name)
     return content
 
 

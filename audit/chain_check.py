@@ -29,7 +29,7 @@ def audit_chain_check(*, expect_hash=None):
     """
     seen_expected = expect_hash is None
     count, expected_sequence, expected_previous = 0, 1, chain.GENESIS
-    fields = ("pk",) + tuple(name for name in chain.HASHED_FIELDS) + ("record_hash",)
+    fields = ("pk", *chain.HASHED_FIELDS, *chain.SCOPE_FIELDS, "record_hash")
     rows = AuditRecord.objects.order_by("sequence").only(*fields).iterator(chunk_size=CHUNK)
     for record in rows:
         seq = record.sequence

@@ -93,6 +93,26 @@ class AuditRecord(models.Model):
         related_name="+",
         editable=False,
     )
+    # The evidence item and the unit the change is about, when it is about one: what an EQA's
+    # grant (learners, units, dates) is matched against. Hashed when set (audit/chain.py).
+    item = models.ForeignKey(
+        "evidence.EvidenceItem",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+        editable=False,
+    )
+    unit = models.ForeignKey(
+        "criteria.Unit",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+        editable=False,
+    )
     # What happened, in words that name no one.
     summary = models.CharField(max_length=300, editable=False)
     before_digest = models.CharField(max_length=64, blank=True, editable=False)

@@ -9,6 +9,7 @@ from nvq_portfolio.client_address import client_address
 
 from . import chain
 from .models import AuditPersonal, AuditRecord
+from .scope import scope_of
 
 # The request being served, set by audit.middleware: services called from a view learn who
 # acted and from where without every service growing a `request` argument.
@@ -53,17 +54,22 @@ def audit_record(
     request=None,
     detail="",
     object_type=None,
+    item=None,
+    unit=None,
 ):
     """Append one record for a change to `obj` made by `actor`, in the caller's transaction.
 
     `before`/`after` are the object's state (a model instance or a dict) either side of the
     change, kept as digests; `summary` names no one (names go in `detail`, kept apart).
+    `item` and `unit` say what the change is about, for EQAs' scope; found from `obj` if not given.
     """
     request = request or current_request.get()
     if actor is None and request is not None and request.user.is_authenticated:
         actor = request.user
     if actor is not None and not actor.is_authenticated:
         actor = None
+    if item is None and unit is None:
+        item, unit = scope_of(obj)
     _serialise_appends()
     last = AuditRecord.objects.order_by("-sequence").values_list("sequence", "record_hash").first()
     sequence, previous_hash = (last[0] + 1, last[1]) if last else (1, chain.GENESIS)
@@ -76,6 +82,8 @@ def audit_record(
         object_id="" if obj is None else str(obj.pk),
         object_label=object_label(obj),
         enrolment_id=getattr(enrolment, "pk", enrolment),
+        item_id=getattr(item, "pk", item),
+        unit_id=getattr(unit, "pk", unit),
         summary=summary[:300],
         before_digest=chain.digest_of(chain.state_of(before)),
         after_digest=chain.digest_of(chain.state_of(after)),
@@ -83,7 +91,7 @@ def audit_record(
     )
     record.record_hash = chain.record_hash(record)
     # Lengths and choices; uniqueness and the ids are the database's to enforce, at no query.
-    record.clean_fields(exclude=["actor", "enrolment"])
+    record.clean_fields(exclude=["actor", "enrolment", "item", "unit"])
     record.save()
     AuditPersonal.objects.create(
         record=record,

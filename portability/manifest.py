@@ -131,9 +131,9 @@ def _enrolment(enrolment, unit_ids, person, units, viewer, audit):
         "judgements": _judgements(enrolled, person),
         "sign_offs": _sign_offs(enrolled, person),
         "iqa_reviews": _iqa_reviews(enrolment, enrolled, person, viewer),
-        "targets": _targets(enrolment, person),
+        "targets": _targets(enrolment, person, unit_ids),
     }
-    extract = audit(enrolment) if audit else None
+    extract = audit(enrolment, viewer) if audit else None
     if extract is not None:
         entry["audit"] = extract
     return entry
@@ -292,7 +292,15 @@ def _item(item, person):
     }
 
 
-def _targets(enrolment, person):
+def _in_units(target, unit_ids):
+    """Whether a target is about the units of a scoped reader: some criteria, all in them."""
+    units = {c.outcome.unit_id for c in target.criteria.all()}
+    units |= {p.criterion.outcome.unit_id for p in target.parts.all()}
+    return bool(units) and units <= set(unit_ids)
+
+
+def _targets(enrolment, person, unit_ids=None):
+    """The learner's targets; a reader scoped to some units (an EQA) gets those about them."""
     targets = (
         Target.objects.filter(enrolment=enrolment)
         .select_related("set_by", "closed_by")
@@ -333,6 +341,7 @@ def _targets(enrolment, person):
             ],
         }
         for t in targets
+        if unit_ids is None or _in_units(t, unit_ids)
     ]
 
 

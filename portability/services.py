@@ -76,15 +76,20 @@ class Viewer:
     role: str
 
 
-def audit_extract(enrolment):
-    """The learner's audit records, or None when this installation keeps no audit trail."""
+def audit_extract(enrolment, viewer=None):
+    """The learner's audit records (an EQA's: what their grants cover), or None when this
+    installation keeps no audit trail."""
     try:
-        from audit.selectors import records_for_enrolment
+        from audit.selectors import records_for_enrolment, timeline_for
     except ImportError:
         return None
     from .audit_extract import records_as_json
 
-    return records_as_json(records_for_enrolment(enrolment, newest_first=False))
+    if viewer is not None:
+        records = timeline_for(viewer.user, viewer.role, enrolment, newest_first=False)
+    else:
+        records = records_for_enrolment(enrolment, newest_first=False)
+    return records_as_json(records)
 
 
 def portfolio_export(

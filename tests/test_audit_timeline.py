@@ -10,11 +10,14 @@ from django.utils import timezone
 from audit.models import AuditPersonal, AuditRecord
 from audit.selectors import records_for_enrolment
 from audit.services import audit_record
+from criteria.models import AssessmentCriterion
 from evidence.services import evidence_item_update
+from people.models import EnrolmentUnit
 from quality.services import eqa_grant_create
 
 from .evidence_factories import EvidenceItemFactory
-from .factories import UserFactory
+from .factories import AssessmentCriterionFactory, UnitFactory, UserFactory
+from .test_judgements import evidence_for, judge
 
 Kind = AuditRecord.Kind
 TODAY = timezone.localdate
@@ -117,13 +120,98 @@ def test_it_downloads_the_filtered_timeline_as_csv(client, alice, draft, alice_e
     assert lines[1].endswith(record.record_hash)
 
 
+@pytest.fixture
+def two_units(alice_enrolment, unit, qualification):
+    """Alice's enrolment with a second unit, and a submitted item mapped to each unit alone;
+    a judgement recorded on each. Returns (granted item, other item, other unit)."""
+    other = UnitFactory(title="Principles of team leading", qualifications=[qualification])
+    AssessmentCriterionFactory(outcome__unit=other, text="Explain how to brief a team")
+    EnrolmentUnit.objects.create(enrolment=alice_enrolment, unit=other)
+    items = []
+    for u, title in ((unit, "Feedback summary"), (other, "Team briefing notes")):
+        criterion = AssessmentCriterion.objects.filter(outcome__unit=u, parts__isnull=True).first()
+        items.append(evidence_for(alice_enrolment, [(criterion, None)], title=title))
+        judge(alice_enrolment.enrolled_units.get(unit=u), criterion, items=[items[-1]])
+    return items[0], items[1], other
+
+
 def test_an_eqa_sees_only_the_dates_their_grant_covers(
-    client, frank, unit, draft, alice_enrolment, bob_enrolment
+    client, frank, unit, two_units, alice_enrolment, bob_enrolment
 ):
     covering = grant_for(frank, alice_enrolment, unit, covers_from=TODAY(), covers_to=TODAY())
     client.force_login(covering)
     assert len(timeline(client, alice_enrolment).context["page"]) >= 1
     assert timeline(client, bob_enrolment).status_code == 404
+
+
+def test_an_eqa_reads_only_the_records_of_the_units_their_grant_names(
+    client, frank, unit, draft, two_units, alice_enrolment
+):
+    granted, other_item, other_unit = two_units
+    gina = grant_for(frank, alice_enrolment, unit, covers_from=TODAY(), covers_to=TODAY())
+    client.force_login(gina)
+    seen = list(timeline(client, alice_enrolment).context["page"])
+    everything = list(records_for_enrolment(alice_enrolment))
+    # What is about the granted unit, or about evidence submitted against it: all of it.
+    about_granted = [
+        r
+        for r in everything
+        if r.item_id in (None, granted.pk)
+        and r.unit_id in (None, unit.pk)
+        and (r.item_id or r.unit_id)
+    ]
+    assert {r.kind for r in about_granted} >= {
+        Kind.EVIDENCE_CREATED,
+        Kind.EVIDENCE_MAPPED,
+        Kind.EVIDENCE_SUBMITTED,
+        Kind.MAPPING_DECIDED,
+        Kind.JUDGEMENT,
+    }
+    assert {r.pk for r in seen} == {r.pk for r in about_granted}
+    # Not the other unit's judgement, its evidence, nor a draft never submitted.
+    assert not [
+        r for r in seen if r.unit_id == other_unit.pk or r.item_id in (other_item.pk, draft.pk)
+    ]
+    assert any(r.unit_id == other_unit.pk for r in everything)
+    page = timeline(client, alice_enrolment).content.decode()
+    assert "Feedback summary" in page
+    assert "Team briefing notes" not in page and "Complaints log" not in page
+    csv = b"".join(
+        client.get(reverse("audit:timeline_csv", args=[alice_enrolment.pk])).streaming_content
+    ).decode()
+    assert len(csv.splitlines()) == len(seen) + 1
+    assert f"Evidence item {other_item.pk}," not in csv
+
+
+def test_a_grant_over_both_units_reads_both(client, frank, unit, two_units, alice_enrolment):
+    granted, other_item, other_unit = two_units
+    gina = UserFactory(username="gina", is_external_verifier=True)
+    eqa_grant_create(
+        by=frank,
+        eqa=gina,
+        enrolments=[alice_enrolment],
+        units=[unit, other_unit],
+        covers_from=TODAY(),
+        covers_to=TODAY(),
+        expires_at=timezone.now() + datetime.timedelta(days=7),
+    )
+    client.force_login(gina)
+    seen = timeline(client, alice_enrolment).context["page"].paginator.count
+    submitted = [r for r in records_for_enrolment(alice_enrolment) if r.unit_id or r.item_id]
+    assert seen == len(submitted) and any(r.item_id == other_item.pk for r in submitted)
+
+
+def test_records_say_what_they_are_about(unit, two_units, alice_enrolment):
+    granted, _, _ = two_units
+    records = {r.kind: r for r in records_for_enrolment(alice_enrolment, newest_first=False)}
+    assert records[Kind.EVIDENCE_CREATED].item_id is not None
+    assert records[Kind.EVIDENCE_CREATED].unit_id is None
+    judgement = [r for r in records_for_enrolment(alice_enrolment) if r.kind == Kind.JUDGEMENT]
+    assert {r.unit_id for r in judgement} == set(
+        alice_enrolment.enrolled_units.values_list("unit_id", flat=True)
+    )
+    decided = [r for r in records_for_enrolment(alice_enrolment) if r.kind == Kind.MAPPING_DECIDED]
+    assert granted.pk in {r.item_id for r in decided}
 
 
 def test_an_eqa_whose_grant_covers_other_dates_sees_nothing(

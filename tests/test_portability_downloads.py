@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from assessments.targets import target_set
 from evidence.services import evidence_mapping_add
 from jobs.models import Job
 from notifications.models import Notification
@@ -82,13 +83,26 @@ def test_an_eqa_downloads_only_the_granted_units_and_no_draft(
     submit(elsewhere)
     draft = EvidenceItemFactory(enrolment=alice_enrolment, title="Half-written reflection")
     evidence_mapping_add(item=draft, by=alice_enrolment.learner, criterion=criterion(unit, "2.1"))
+    carol = alice_enrolment.assessor
+    due = timezone.localdate() + datetime.timedelta(days=14)
+    target_set(
+        enrolment=alice_enrolment, by=carol, description="Budget", due_date=due, criteria=[budget]
+    )
+    target_set(
+        enrolment=alice_enrolment,
+        by=carol,
+        description="Feedback",
+        due_date=due,
+        criteria=[criterion(unit, "2.1")],
+    )
+    today = timezone.localdate()
     eqa_grant_create(
         by=frank,
         eqa=gina,
         enrolments=[alice_enrolment],
         units=[unit],
-        covers_from=datetime.date(2026, 9, 1),
-        covers_to=datetime.date(2027, 1, 31),
+        covers_from=today - datetime.timedelta(days=90),
+        covers_to=today + datetime.timedelta(days=60),
         expires_at=timezone.now() + datetime.timedelta(days=7),
     )
     client.force_login(gina)
@@ -104,6 +118,14 @@ def test_an_eqa_downloads_only_the_granted_units_and_no_draft(
     assert manifest["complete"] is False
     assert [u["slug"] for u in manifest["units"]] == [unit.slug]
     assert [i["title"] for i in manifest["enrolments"][0]["items"]] == ["Complaints log"]
+    # The targets and the audit extract are the granted unit's too.
+    assert [t["description"] for t in manifest["enrolments"][0]["targets"]] == ["Feedback"]
+    audit = manifest["enrolments"][0]["audit"]
+    about = {(r["hashed"].get("item_id"), r["hashed"].get("unit_id")) for r in audit}
+    assert (evidence.pk, None) in about and (None, unit.pk) in about
+    assert {item for item, _ in about} == {evidence.pk, None}
+    assert {u for _, u in about} == {unit.pk, None}
+    assert all(r["hashed"].get("item_id") or r["hashed"].get("unit_id") for r in audit)
 
 
 def test_an_eqa_cannot_ask_for_the_export_job(client, gina, frank, alice_enrolment, unit):

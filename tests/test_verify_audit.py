@@ -74,6 +74,59 @@ def test_it_names_a_record_whose_content_was_changed(trail):
     assert f"Audit record {changed.sequence} is broken: content changed" in message
 
 
+@pytest.mark.parametrize("column", ["item_id", "unit_id"])
+def test_it_names_a_record_moved_out_of_an_eqas_scope(trail, unit, column):
+    # What a record is about decides which verifier reads it: blanking or changing it breaks it.
+    about = trail[2]
+    assert about.item_id is not None
+    with tampering() as cursor:
+        cursor.execute(
+            f"UPDATE audit_auditrecord SET {column} = %s WHERE sequence = %s",
+            [None if column == "item_id" else unit.pk, about.sequence],
+        )
+    message = refused()
+    assert f"Audit record {about.sequence} is broken: content changed" in message
+
+
+def test_a_record_written_before_records_named_their_subject_still_verifies(trail):
+    # Such a record has no item or unit, and its hash covers neither: appended as one was.
+    from audit import chain
+
+    head = trail[-1]
+    old = AuditRecord(
+        sequence=head.sequence + 1,
+        at=timezone.now(),
+        kind=AuditRecord.Kind.ENROLMENT_CHANGED,
+        object_type="people.Enrolment",
+        object_id=str(head.enrolment_id),
+        object_label=f"Enrolment {head.enrolment_id}",
+        enrolment_id=head.enrolment_id,
+        summary="Enrolment changed.",
+        previous_hash=head.record_hash,
+    )
+    old.record_hash = chain.record_hash(old)
+    assert set(chain.hashed_content(old)) == set(chain.HASHED_FIELDS)
+    with tampering() as cursor:
+        cursor.execute(
+            "INSERT INTO audit_auditrecord (sequence, at, actor_id, kind, object_type, object_id,"
+            " object_label, enrolment_id, summary, before_digest, after_digest, previous_hash,"
+            " record_hash) VALUES (%s, %s, NULL, %s, %s, %s, %s, %s, %s, '', '', %s, %s)",
+            [
+                old.sequence,
+                old.at,
+                old.kind,
+                old.object_type,
+                old.object_id,
+                old.object_label,
+                old.enrolment_id,
+                old.summary,
+                old.previous_hash,
+                old.record_hash,
+            ],
+        )
+    assert f"{len(trail) + 1} records, head {old.record_hash}" in verify()
+
+
 def test_it_names_a_record_whose_hash_was_recomputed_after_a_change(trail):
     # Whoever rewrites a record and its own hash still breaks the link from the next one.
     changed = trail[2]
