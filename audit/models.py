@@ -67,6 +67,7 @@ class AuditRecord(models.Model):
             "Confirmation link resent or withdrawn",
         )
         CONFIRMATION_GIVEN = "confirmation_given", "Confirmation given by link"
+        CATALOGUE_CHANGED = "catalogue_changed", "Catalogue changed"
 
     sequence = models.PositiveBigIntegerField(unique=True, editable=False)
     at = models.DateTimeField(editable=False)

@@ -6,7 +6,29 @@ and web addresses find rows by them.
 
 from django.contrib import admin
 
+from audit.admin_trail import CATALOGUE_KINDS, AuditedAdmin
+
 from .models import AssessmentCriterion, CriterionPart, LearningOutcome, Qualification, Unit
+
+
+class AuditedCatalogue(AuditedAdmin):
+    """The awarding body's wording changed here is in the audit trail, digested whole: a
+    unit's full specification, with its outcomes, criteria and parts (units_export's form)."""
+
+    audit_kinds = CATALOGUE_KINDS
+
+    def audit_state(self, obj):
+        from .services import unit_export
+
+        if isinstance(obj, Qualification):
+            units = sorted(obj.units.values_list("slug", flat=True)) if obj.pk else []
+            return {**super().audit_state(obj), "units": units}
+        unit = obj if isinstance(obj, Unit) else getattr(obj, "unit", None)
+        if isinstance(obj, AssessmentCriterion):
+            unit = obj.outcome.unit
+        if unit is None or unit.pk is None:
+            return super().audit_state(obj)
+        return {"object": super().audit_state(obj), "unit": unit_export(unit=unit)}
 
 
 class NaturalKeyReadOnlyOnChange:
@@ -26,7 +48,7 @@ class UnitMembershipInline(admin.TabularInline):
 
 
 @admin.register(Qualification)
-class QualificationAdmin(NaturalKeyReadOnlyOnChange, admin.ModelAdmin):
+class QualificationAdmin(AuditedCatalogue, NaturalKeyReadOnlyOnChange, admin.ModelAdmin):
     natural_key_fields = ("code",)
     list_display = ("title", "code", "awarding_body", "level", "reference")
     list_filter = ("awarding_body", "level")
@@ -42,7 +64,7 @@ class LearningOutcomeInline(admin.TabularInline):
 
 
 @admin.register(Unit)
-class UnitAdmin(NaturalKeyReadOnlyOnChange, admin.ModelAdmin):
+class UnitAdmin(AuditedCatalogue, NaturalKeyReadOnlyOnChange, admin.ModelAdmin):
     natural_key_fields = ("slug",)
     list_display = ("reference", "title", "level", "credit_value", "criteria_complete")
     list_display_links = ("reference", "title")
@@ -60,7 +82,7 @@ class AssessmentCriterionInline(admin.TabularInline):
 
 
 @admin.register(LearningOutcome)
-class LearningOutcomeAdmin(admin.ModelAdmin):
+class LearningOutcomeAdmin(AuditedCatalogue, admin.ModelAdmin):
     list_display = ("unit", "number", "text", "kind")
     list_filter = ("kind", "unit")
     search_fields = ("text", "unit__reference", "unit__title")
@@ -76,7 +98,7 @@ class CriterionPartInline(admin.TabularInline):
 
 
 @admin.register(AssessmentCriterion)
-class AssessmentCriterionAdmin(admin.ModelAdmin):
+class AssessmentCriterionAdmin(AuditedCatalogue, admin.ModelAdmin):
     list_display = ("code", "unit", "text")
     list_filter = ("outcome__unit",)
     search_fields = ("text", "outcome__unit__reference", "outcome__unit__title")

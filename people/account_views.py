@@ -12,6 +12,7 @@ import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -51,8 +52,10 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     """Django's; a new password set through the emailed link also lifts sign-in lockouts."""
 
     def form_valid(self, form):
-        response = super().form_valid(form)
-        services.person_sign_in_lockouts_clear(person=form.user)
+        # The password and its record in the audit trail are one change.
+        with transaction.atomic():
+            response = super().form_valid(form)
+            services.person_sign_in_lockouts_clear(person=form.user)
         return response
 
 

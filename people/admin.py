@@ -18,6 +18,10 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from audit.admin_trail import ENROLMENT_KINDS, PERSON_KINDS, AuditedAdmin
+from audit.chain import state_of
+from audit.hooks import enrolment_with_units
+
 from .access import person_change_refusal, person_locked_fields
 from .models import Enrolment, EnrolmentUnit, User
 from .services import enrolment_units_check, person_email_change_notify
@@ -36,7 +40,9 @@ PERSON_FIELDS_IN_ADMIN = (
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditedAdmin, DjangoUserAdmin):
+    audit_kinds = PERSON_KINDS
+    audit_noun = "Person"
     list_display = (
         "username",
         "first_name",
@@ -84,6 +90,14 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
     )
+
+    def audit_state(self, person):
+        # Groups and permissions are rights too, though Django keeps them in other tables.
+        return {
+            **state_of(person),
+            "groups": sorted(person.groups.values_list("pk", flat=True)),
+            "user_permissions": sorted(person.user_permissions.values_list("pk", flat=True)),
+        }
 
     def get_queryset(self, request):
         people = super().get_queryset(request)
@@ -162,7 +176,8 @@ class EnrolmentUnitInline(admin.TabularInline):
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(admin.ModelAdmin):
+class EnrolmentAdmin(AuditedAdmin, admin.ModelAdmin):
+    audit_kinds = ENROLMENT_KINDS
     list_display = (
         "learner",
         "qualification",
@@ -189,6 +204,19 @@ class EnrolmentAdmin(admin.ModelAdmin):
     readonly_fields = ("created_at",)
     inlines = (EnrolmentUnitInline,)
 
+    def audit_state(self, enrolment):
+        return enrolment_with_units(enrolment)
+
+
+class AuditedDevice(AuditedAdmin):
+    """A second factor added, changed or removed in Django admin is a change to the person."""
+
+    audit_kinds = PERSON_KINDS
+
+    def audit_state(self, device):
+        # Never the secret, even digested: whose device, what it is called, whether it is on.
+        return {"user": device.user_id, "name": device.name, "confirmed": device.confirmed}
+
 
 class SuperusersOnly:
     """A person's authenticators are theirs: in Django admin only a superuser may see or remove
@@ -213,4 +241,6 @@ class SuperusersOnly:
 
 for _model, _admin in ((TOTPDevice, TOTPDeviceAdmin), (StaticDevice, StaticDeviceAdmin)):
     admin.site.unregister(_model)
-    admin.site.register(_model, type(f"People{_admin.__name__}", (SuperusersOnly, _admin), {}))
+    admin.site.register(
+        _model, type(f"People{_admin.__name__}", (AuditedDevice, SuperusersOnly, _admin), {})
+    )

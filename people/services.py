@@ -22,6 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from audit.hooks import audited, enrolment_with_units
 from audit.models import AuditRecord
+from audit.services import audit_record
 from nvq_portfolio import todo_count
 
 from .access import person_change_refusal, two_factor_required
@@ -378,10 +379,20 @@ def person_password_link_send(*, person, site_url, by=None):
     subject = render_to_string("people/email/password_link_subject.txt", context)
     body = render_to_string("people/email/password_link.txt", context)
     send_mail(" ".join(subject.split()), body, None, [person.email])
+    audit_record(
+        kind=AuditRecord.Kind.PERSON_CHANGED,
+        actor=by,
+        obj=person,
+        summary="Link to choose a password sent to the address on record.",
+    )
     return person
 
 
-@audited(AuditRecord.Kind.PERSON_CHANGED, obj="person", summary="Sign-in lockouts cleared.")
+@audited(
+    AuditRecord.Kind.PERSON_CHANGED,
+    obj="person",
+    summary="Password chosen through an emailed link; sign-in lockouts lifted.",
+)
 def person_sign_in_lockouts_clear(*, person):
     """Lift every sign-in lockout on `person`'s username, from any address.
 
@@ -444,6 +455,7 @@ def two_factor_device_confirm(*, person, code):
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         codes = _recovery_codes_replace(person)
+        _two_factor_audit(person, "Two-factor sign-in set up with an authenticator app.")
     return device, codes
 
 
@@ -464,6 +476,11 @@ def two_factor_verify(*, person, code):
     return device
 
 
+def _two_factor_audit(person, summary):
+    # Only the person changes their own second factor here (Django admin records its own).
+    audit_record(kind=AuditRecord.Kind.PERSON_CHANGED, actor=person, obj=person, summary=summary)
+
+
 def _recovery_codes_replace(person):
     StaticDevice.objects.filter(user=person).delete()
     device = StaticDevice.objects.create(user=person, name="Recovery codes", confirmed=True)
@@ -477,7 +494,9 @@ def two_factor_recovery_codes_renew(*, person):
     """New recovery codes for `person`, to be shown once; the old ones stop working."""
     if not TOTPDevice.objects.filter(user=person, confirmed=True).exists():
         raise ValidationError("Set up two-factor sign-in first.")
-    return _recovery_codes_replace(person)
+    codes = _recovery_codes_replace(person)
+    _two_factor_audit(person, "Two-factor recovery codes renewed; the old ones stopped working.")
+    return codes
 
 
 @transaction.atomic
@@ -490,6 +509,7 @@ def two_factor_disable(*, person):
         )
     TOTPDevice.objects.filter(user=person).delete()
     StaticDevice.objects.filter(user=person).delete()
+    _two_factor_audit(person, "Two-factor sign-in turned off.")
 
 
 def person_notice_email_set(*, person, daily_digest):

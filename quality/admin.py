@@ -3,6 +3,8 @@ signed reviews, verdicts and the EQA log are never edited here."""
 
 from django.contrib import admin
 
+from audit.admin_trail import SAMPLING_KINDS, AuditedAdmin
+
 from .models import (
     AssessorRisk,
     EqaAccessLog,
@@ -26,7 +28,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(SamplingPolicy)
-class SamplingPolicyAdmin(admin.ModelAdmin):
+class SamplingPolicyAdmin(AuditedAdmin, admin.ModelAdmin):
+    audit_kinds = SAMPLING_KINDS
     list_display = ("__str__", "new_rate", "standard_rate", "low_rate", "updated_at")
 
     def has_delete_permission(self, request, obj=None):
