@@ -547,6 +547,26 @@ def render_coverage_pdf(report):
     )
 
 
+def warm_renderer():
+    """Lay out a report of no units once, so that the first person in this process to ask for a
+    PDF does not wait for WeasyPrint's import, fontconfig, the fonts' first use and this
+    template's compilation (half a second or more of a fresh process's first report). Called at
+    a server's start (nvq_portfolio/wsgi.py); reads nothing from the database."""
+    from criteria.models import Qualification
+    from people.models import Enrolment, User
+
+    now = timezone.now()
+    person = User(username="warm-up", first_name="Warm", last_name="Up")
+    enrolment = Enrolment(
+        learner=person,
+        assessor=person,
+        qualification=Qualification(title="Warm-up", awarding_body="Warm-up", level=1),
+        start_date=now.date(),
+        planned_end_date=now.date(),
+    )
+    render_coverage_pdf(CoverageReport(enrolment=enrolment, units=[], index=[], generated_at=now))
+
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 

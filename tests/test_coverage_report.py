@@ -27,6 +27,7 @@ from assessments.reports import (
     render_coverage_html,
     render_coverage_pdf,
     render_matrix_csv,
+    warm_renderer,
 )
 from assessments.review import feedback_add, mapping_decide
 from assessments.signoff import unit_countersign, unit_reopen, unit_sign_off
@@ -757,3 +758,10 @@ class TestTheCommand:
     def test_it_needs_somewhere_to_write(self, alice_enrolment):
         with pytest.raises(CommandError, match="Say where to write"):
             call_command("coverage_report", "alice")
+
+
+@pytest.mark.django_db
+def test_it_warms_the_renderer_without_reading_the_database(django_assert_num_queries):
+    # A server warms it as it starts (nvq_portfolio/wsgi.py), before any request or query.
+    with django_assert_num_queries(0):
+        warm_renderer()
