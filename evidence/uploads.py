@@ -8,7 +8,9 @@ change can move storage to an object store.
 
 import hashlib
 import logging
+import threading
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -151,14 +153,48 @@ class HashingMemoryFileUploadHandler(MemoryFileUploadHandler):
         return upload
 
 
+class BackgroundSha256:
+    """SHA-256 of chunks taken on a thread of its own, in the order given.
+
+    hashlib lets go of the GIL while it hashes a large chunk, so the request's thread goes on
+    reading the next chunk from the socket and writing this one to disk meanwhile: a large
+    upload costs its slowest step rather than the sum of them. At most `ahead` chunks wait to
+    be hashed, so a slow hash holds back the upload instead of filling the memory.
+    """
+
+    def __init__(self, ahead=8):
+        self._sha256 = hashlib.sha256()
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="upload-sha256")
+        self._waiting = threading.BoundedSemaphore(ahead)
+
+    def update(self, data):
+        self._waiting.acquire()
+        self._thread.submit(self._hash, data)
+
+    def _hash(self, data):
+        try:
+            self._sha256.update(data)
+        finally:
+            self._waiting.release()
+
+    def hexdigest(self):
+        self._thread.shutdown(wait=True)  # every chunk given has been hashed
+        return self._sha256.hexdigest()
+
+    def abandon(self):
+        self._thread.shutdown(wait=False, cancel_futures=True)
+
+
 class HashingTemporaryFileUploadHandler(TemporaryFileUploadHandler):
     """Django's handler that writes an upload to a temporary file, hashing each chunk as it
-    writes it: one pass over the bytes instead of a write and then a read to hash them."""
+    writes it: one pass over the bytes instead of a write and then a read to hash them, the
+    hashing on a thread beside the writing (BackgroundSha256)."""
 
     chunk_size = UPLOAD_CHUNK_SIZE
 
     def new_file(self, *args, **kwargs):
-        self.sha256 = hashlib.sha256()
+        self._abandon_hash()  # a request's earlier file that never completed
+        self.sha256 = BackgroundSha256()
         super().new_file(*args, **kwargs)
 
     def receive_data_chunk(self, raw_data, start):
@@ -169,6 +205,19 @@ class HashingTemporaryFileUploadHandler(TemporaryFileUploadHandler):
         upload = super().file_complete(file_size)
         upload.received_sha256 = self.sha256.hexdigest()
         return upload
+
+    def upload_interrupted(self):
+        self._abandon_hash()
+        super().upload_interrupted()
+
+    def upload_complete(self):
+        # A file dropped part way (FileSizeLimitHandler) never reaches file_complete here.
+        self._abandon_hash()
+        super().upload_complete()
+
+    def _abandon_hash(self):
+        if getattr(self, "sha256", None) is not None:
+            self.sha256.abandon()
 
 
 class TooLargeUpload(UploadedFile):

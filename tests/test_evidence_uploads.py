@@ -175,6 +175,22 @@ class TestStoring:
         assert received.size == size
         assert uploads.measure(received) == (size, hashlib.sha256(content).hexdigest())
 
+    def test_the_background_hash_takes_every_chunk_in_order_however_far_behind(self):
+        chunks = [os.urandom(256 * 1024 + n) for n in range(12)]
+        digest = uploads.BackgroundSha256(ahead=2)  # fewer places than chunks: it must wait
+        for chunk in chunks:
+            digest.update(chunk)
+        assert digest.hexdigest() == hashlib.sha256(b"".join(chunks)).hexdigest()
+
+    def test_a_hash_abandoned_part_way_leaves_no_thread_behind(self):
+        digest = uploads.BackgroundSha256()
+        digest.update(os.urandom(1024 * 1024))
+        threads = set(digest._thread._threads)
+        digest.abandon()
+        for thread in threads:
+            thread.join(timeout=5)
+        assert threads and not [thread for thread in threads if thread.is_alive()]
+
     def test_it_stores_good_files_and_refuses_the_bad_one_sent_with_them(
         self, client, alice, item, settings
     ):
