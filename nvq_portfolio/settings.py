@@ -275,7 +275,7 @@ STORAGES = {
             },
         }
         if AWS_STORAGE_BUCKET_NAME
-        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+        else {"BACKEND": "nvq_portfolio.storage.DurableFileSystemStorage"}
     ),
     "staticfiles": {
         "BACKEND": (
