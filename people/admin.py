@@ -24,7 +24,11 @@ from audit.hooks import enrolment_with_units
 
 from .access import person_change_refusal, person_locked_fields
 from .models import Enrolment, EnrolmentUnit, User
-from .services import enrolment_units_check, person_email_change_notify
+from .services import (
+    enrolment_roles_changed,
+    enrolment_units_check,
+    person_email_change_notify,
+)
 
 # Fields only a superuser may set, on anyone: each grants rights in Django admin.
 PRIVILEGE_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
@@ -206,6 +210,21 @@ class EnrolmentAdmin(AuditedAdmin, admin.ModelAdmin):
 
     def audit_state(self, enrolment):
         return enrolment_with_units(enrolment)
+
+    def save_model(self, request, obj, form, change):
+        before = Enrolment.objects.filter(pk=obj.pk).first() if change else None
+        super().save_model(request, obj, form, change)
+        # As the enrolment services do: its people's navigation follows their roles at once.
+        enrolment_roles_changed(*[e for e in (before, obj) if e is not None])
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        enrolment_roles_changed(obj)
+
+    def delete_queryset(self, request, queryset):
+        enrolments = list(queryset)
+        super().delete_queryset(request, queryset)
+        enrolment_roles_changed(*enrolments)
 
 
 class AuditedDevice(AuditedAdmin):

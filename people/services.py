@@ -124,11 +124,11 @@ def enrolment_create(
     enrolment_validate(enrolment, units)
     enrolment.save()
     EnrolmentUnit.objects.bulk_create(EnrolmentUnit(enrolment=enrolment, unit=u) for u in units)
-    _roles_changed(enrolment)
+    enrolment_roles_changed(enrolment)
     return enrolment
 
 
-def _roles_changed(*enrolments):
+def enrolment_roles_changed(*enrolments):
     """The navigation and to-do lists of an enrolment's people follow their roles at once."""
     people = {pk for e in enrolments for pk in (e.learner_id, e.assessor_id, e.iqa_id)}
     todo_count.forget_roles(*people)
@@ -160,7 +160,7 @@ def enrolment_update(*, enrolment, units=None, **fields):
         enrolment.refresh_from_db()  # so a screen showing it again shows what is stored
         raise
     enrolment.save()
-    _roles_changed(before, enrolment)
+    enrolment_roles_changed(before, enrolment)
     if units is not None:
         wanted = {unit.pk for unit in units}
         current = set(enrolment.enrolled_units.values_list("unit_id", flat=True))

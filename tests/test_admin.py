@@ -212,3 +212,37 @@ def test_it_keeps_peoples_authenticators_from_staff_who_are_not_superusers(clien
     assert TOTPDevice.objects.filter(pk=device.pk).exists()
     client.force_login(root)
     assert client.get("/admin/otp_totp/totpdevice/").status_code == 200
+
+
+def test_an_enrolment_changed_in_admin_forgets_the_roles_its_people_were_counted_with(
+    client, root, alice_enrolment, dave
+):
+    from nvq_portfolio import todo_count
+
+    carol = alice_enrolment.assessor
+    for person in (carol, dave):
+        todo_count.remember_roles(person.pk, {"learner"})
+    client.force_login(root)
+    enrolled = alice_enrolment.enrolled_units.get()
+    response = client.post(
+        reverse("admin:people_enrolment_change", args=[alice_enrolment.pk]),
+        {
+            "learner": alice_enrolment.learner.pk,
+            "qualification": alice_enrolment.qualification.pk,
+            "assessor": dave.pk,
+            "iqa": alice_enrolment.iqa.pk,
+            "start_date": "01/09/2026",
+            "planned_end_date": "31/08/2027",
+            "status": "active",
+            "enrolled_units-TOTAL_FORMS": "1",
+            "enrolled_units-INITIAL_FORMS": "1",
+            "enrolled_units-0-id": enrolled.pk,
+            "enrolled_units-0-enrolment": alice_enrolment.pk,
+            "enrolled_units-0-unit": enrolled.unit_id,
+        },
+    )
+    assert response.status_code == 302
+    assert Enrolment.objects.get().assessor == dave
+    # The old assessor and the new one are counted afresh, with the roles they hold now.
+    assert todo_count.recall_roles(carol.pk) is None
+    assert todo_count.recall_roles(dave.pk) is None
