@@ -27,6 +27,20 @@ class AuditRecordQuerySet(models.QuerySet):
         raise AppendOnly("Audit records are appended one at a time by audit_record().")
 
 
+def kept_id(to, *, db_index=False):
+    """A reference a record keeps whatever becomes of what it names: never a constraint, never
+    a cascade, never edited."""
+    return models.ForeignKey(
+        to,
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=db_index,
+        related_name="+",
+        editable=False,
+    )
+
+
 class AuditRecord(models.Model):
     class Kind(models.TextChoices):
         EVIDENCE_CREATED = "evidence_created", "Evidence created"
@@ -72,48 +86,17 @@ class AuditRecord(models.Model):
     sequence = models.PositiveBigIntegerField(unique=True, editable=False)
     at = models.DateTimeField(editable=False)
     # No cascade can ever delete a record: the person may go, the id stays.
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        related_name="+",
-        editable=False,
-    )
+    actor = kept_id(settings.AUTH_USER_MODEL, db_index=True)
     kind = models.CharField(max_length=30, choices=Kind.choices, editable=False)
     object_type = models.CharField(max_length=60, editable=False)
     object_id = models.CharField(max_length=40, blank=True, editable=False)
     # "Evidence item 12", "Unit A/601/2550": never a person's name (that is in AuditPersonal).
     object_label = models.CharField(max_length=200, blank=True, editable=False)
-    enrolment = models.ForeignKey(
-        "people.Enrolment",
-        null=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-        editable=False,
-    )
+    enrolment = kept_id("people.Enrolment")
     # The evidence item and the unit the change is about, when it is about one: what an EQA's
     # grant (learners, units, dates) is matched against. Hashed when set (audit/chain.py).
-    item = models.ForeignKey(
-        "evidence.EvidenceItem",
-        null=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-        editable=False,
-    )
-    unit = models.ForeignKey(
-        "criteria.Unit",
-        null=True,
-        on_delete=models.DO_NOTHING,
-        db_constraint=False,
-        db_index=False,
-        related_name="+",
-        editable=False,
-    )
+    item = kept_id("evidence.EvidenceItem")
+    unit = kept_id("criteria.Unit")
     # What happened, in words that name no one.
     summary = models.CharField(max_length=300, editable=False)
     before_digest = models.CharField(max_length=64, blank=True, editable=False)

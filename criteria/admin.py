@@ -23,10 +23,13 @@ class AuditedCatalogue(AuditedAdmin):
         if isinstance(obj, Qualification):
             units = sorted(obj.units.values_list("slug", flat=True)) if obj.pk else []
             return {**super().audit_state(obj), "units": units}
-        unit = obj if isinstance(obj, Unit) else getattr(obj, "unit", None)
-        if isinstance(obj, AssessmentCriterion):
+        if isinstance(obj, Unit):
+            unit = obj
+        elif isinstance(obj, LearningOutcome):
+            unit = obj.unit
+        else:
             unit = obj.outcome.unit
-        if unit is None or unit.pk is None:
+        if unit.pk is None:  # a unit being added: nothing saved to export yet
             return super().audit_state(obj)
         return {"object": super().audit_state(obj), "unit": unit_export(unit=unit)}
 

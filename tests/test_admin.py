@@ -17,6 +17,29 @@ def root(db):
     return UserFactory(username="root", is_staff=True, is_superuser=True)
 
 
+def enrolment_admin_form(enrolment, *, units=(), **changes):
+    """The admin form of `enrolment` as it is saved, its units kept and `units` added, with
+    `changes` (field name to value) over it."""
+    enrolled = list(enrolment.enrolled_units.all())
+    rows = [(e.pk, e.unit_id) for e in enrolled] + [("", unit.pk) for unit in units]
+    data = {
+        "learner": enrolment.learner.pk,
+        "qualification": enrolment.qualification.pk,
+        "assessor": enrolment.assessor.pk,
+        "iqa": enrolment.iqa.pk,
+        "start_date": enrolment.start_date.strftime("%d/%m/%Y"),
+        "planned_end_date": enrolment.planned_end_date.strftime("%d/%m/%Y"),
+        "status": enrolment.status,
+        "enrolled_units-TOTAL_FORMS": str(len(rows)),
+        "enrolled_units-INITIAL_FORMS": str(len(enrolled)),
+    }
+    for number, (pk, unit_id) in enumerate(rows):
+        data[f"enrolled_units-{number}-id"] = pk
+        data[f"enrolled_units-{number}-enrolment"] = enrolment.pk
+        data[f"enrolled_units-{number}-unit"] = unit_id
+    return {**data, **changes}
+
+
 def test_it_keeps_people_who_are_not_staff_out_of_django_admin(client, frank):
     client.force_login(frank)
     response = client.get(reverse("admin:people_enrolment_changelist"))
@@ -95,23 +118,7 @@ def test_it_refuses_in_admin_a_unit_of_another_qualification(client, root, alice
     foreign = UnitFactory(qualifications=[QualificationFactory()])
     client.force_login(root)
     url = reverse("admin:people_enrolment_change", args=[alice_enrolment.pk])
-    enrolled = alice_enrolment.enrolled_units.get()
-    data = {
-        "learner": alice_enrolment.learner.pk,
-        "qualification": alice_enrolment.qualification.pk,
-        "assessor": alice_enrolment.assessor.pk,
-        "iqa": alice_enrolment.iqa.pk,
-        "start_date": "01/09/2026",
-        "planned_end_date": "31/08/2027",
-        "status": "active",
-        "enrolled_units-TOTAL_FORMS": "2",
-        "enrolled_units-INITIAL_FORMS": "1",
-        "enrolled_units-0-id": enrolled.pk,
-        "enrolled_units-0-enrolment": alice_enrolment.pk,
-        "enrolled_units-0-unit": enrolled.unit_id,
-        "enrolled_units-1-enrolment": alice_enrolment.pk,
-        "enrolled_units-1-unit": foreign.pk,
-    }
+    data = enrolment_admin_form(alice_enrolment, units=[foreign])
     response = client.post(url, data)
     assert response.status_code == 200
     assert "Not a unit of" in response.text
@@ -121,21 +128,7 @@ def test_it_refuses_in_admin_a_unit_of_another_qualification(client, root, alice
 def test_it_refuses_in_admin_the_assessor_as_iqa(client, root, alice_enrolment):
     client.force_login(root)
     url = reverse("admin:people_enrolment_change", args=[alice_enrolment.pk])
-    enrolled = alice_enrolment.enrolled_units.get()
-    data = {
-        "learner": alice_enrolment.learner.pk,
-        "qualification": alice_enrolment.qualification.pk,
-        "assessor": alice_enrolment.assessor.pk,
-        "iqa": alice_enrolment.assessor.pk,
-        "start_date": "01/09/2026",
-        "planned_end_date": "31/08/2027",
-        "status": "active",
-        "enrolled_units-TOTAL_FORMS": "1",
-        "enrolled_units-INITIAL_FORMS": "1",
-        "enrolled_units-0-id": enrolled.pk,
-        "enrolled_units-0-enrolment": alice_enrolment.pk,
-        "enrolled_units-0-unit": enrolled.unit_id,
-    }
+    data = enrolment_admin_form(alice_enrolment, iqa=alice_enrolment.assessor.pk)
     response = client.post(url, data)
     assert "must be different people" in response.text
     assert Enrolment.objects.get().iqa.username == "erin"
@@ -223,23 +216,9 @@ def test_an_enrolment_changed_in_admin_forgets_the_roles_its_people_were_counted
     for person in (carol, dave):
         todo_count.remember_roles(person.pk, {"learner"})
     client.force_login(root)
-    enrolled = alice_enrolment.enrolled_units.get()
     response = client.post(
         reverse("admin:people_enrolment_change", args=[alice_enrolment.pk]),
-        {
-            "learner": alice_enrolment.learner.pk,
-            "qualification": alice_enrolment.qualification.pk,
-            "assessor": dave.pk,
-            "iqa": alice_enrolment.iqa.pk,
-            "start_date": "01/09/2026",
-            "planned_end_date": "31/08/2027",
-            "status": "active",
-            "enrolled_units-TOTAL_FORMS": "1",
-            "enrolled_units-INITIAL_FORMS": "1",
-            "enrolled_units-0-id": enrolled.pk,
-            "enrolled_units-0-enrolment": alice_enrolment.pk,
-            "enrolled_units-0-unit": enrolled.unit_id,
-        },
+        enrolment_admin_form(alice_enrolment, assessor=dave.pk),
     )
     assert response.status_code == 302
     assert Enrolment.objects.get().assessor == dave

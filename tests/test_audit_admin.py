@@ -21,6 +21,7 @@ from people.services import (
 from quality.models import SamplingPolicy
 
 from .factories import UnitFactory, UserFactory
+from .test_admin import enrolment_admin_form
 from .test_two_factor import enrol
 
 Kind = AuditRecord.Kind
@@ -111,25 +112,9 @@ def test_people_deleted_in_bulk_in_admin_are_each_recorded(client, root):
 
 def test_an_enrolments_units_changed_in_admin_are_in_its_digest(client, root, alice_enrolment):
     client.force_login(root)
-    enrolled = alice_enrolment.enrolled_units.get()
     another = UnitFactory(qualifications=[alice_enrolment.qualification])
     url = reverse("admin:people_enrolment_change", args=[alice_enrolment.pk])
-    data = {
-        "learner": alice_enrolment.learner.pk,
-        "qualification": alice_enrolment.qualification.pk,
-        "assessor": alice_enrolment.assessor.pk,
-        "iqa": alice_enrolment.iqa.pk,
-        "start_date": "01/09/2026",
-        "planned_end_date": "31/08/2027",
-        "status": "active",
-        "enrolled_units-TOTAL_FORMS": "2",
-        "enrolled_units-INITIAL_FORMS": "1",
-        "enrolled_units-0-id": enrolled.pk,
-        "enrolled_units-0-enrolment": alice_enrolment.pk,
-        "enrolled_units-0-unit": enrolled.unit_id,
-        "enrolled_units-1-enrolment": alice_enrolment.pk,
-        "enrolled_units-1-unit": another.pk,
-    }
+    data = enrolment_admin_form(alice_enrolment, units=[another])
     response = client.post(url, data)
     assert response.status_code == 302, response.context["errors"]
     assert alice_enrolment.enrolled_units.count() == 2
