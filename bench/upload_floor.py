@@ -4,8 +4,9 @@ What any Python app behind gunicorn pays to take 200 MB in, step by step, agains
 copy `make bench` compares the upload with (`shutil.copyfile` then `sync`). A WSGI app of a few
 lines (no Django, no multipart) reads the body through nvq_portfolio/wsgi_input.py in 1 MB
 reads and writes it to a temporary file; then the same with SHA-256 of each chunk on a thread
-beside the reads (as evidence/uploads.py does); then with the file fsynced before answering
-(as nvq_portfolio/storage.py does). Each variant runs under its own gunicorn (2 sync workers)
+beside the reads (as evidence/uploads.py does); then with the file fsynced before answering,
+the disk asked to start writing each 8 MB as it arrives (as evidence/uploads.py and
+nvq_portfolio/storage.py do). The client sends with sendfile(), as bench/run.py does. Each variant runs under its own gunicorn (2 sync workers)
 on loopback, `--runs` times, a copy before each upload; medians are printed as a Markdown table.
 """
 
@@ -33,6 +34,7 @@ APP = """
 import hashlib, os, sys, tempfile
 from concurrent.futures import ThreadPoolExecutor
 sys.path.insert(0, {root!r})
+from nvq_portfolio.storage import start_writeback
 from nvq_portfolio.wsgi_input import with_whole_reads
 
 STEPS = set(os.environ.get("FLOOR_STEPS", "").split(","))
@@ -42,6 +44,7 @@ def take(environ, start_response):
     stream, left = environ["wsgi.input"], int(environ.get("CONTENT_LENGTH") or 0)
     sha256, hashing = hashlib.sha256(), ThreadPoolExecutor(max_workers=1)
     with tempfile.NamedTemporaryFile(dir={work!r}) as out:
+        written = written_back = 0
         while left:
             chunk = stream.read(min(1024 * 1024, left))
             if not chunk:
@@ -50,6 +53,11 @@ def take(environ, start_response):
             if "hash" in STEPS:
                 hashing.submit(sha256.update, chunk)
             out.write(chunk)
+            written += len(chunk)
+            if "fsync" in STEPS and written - written_back >= 8 * 1024 * 1024:
+                out.flush()
+                start_writeback(out.fileno(), written_back, written - written_back)
+                written_back = written
         out.flush()
         if "fsync" in STEPS:
             os.fsync(out.fileno())
@@ -76,8 +84,7 @@ def upload(port, path):
     connection.putheader("Content-Length", str(SIZE))
     connection.endheaders()
     with path.open("rb") as source:
-        while block := source.read(1024 * 1024):
-            connection.send(block)
+        connection.sock.sendfile(source)
     response = connection.getresponse()
     response.read()
     return time.perf_counter() - started
