@@ -636,7 +636,9 @@ def write_results(results, args):
         "### d. A 200 MB upload and its download",
         "",
         "A 200 MB PDF-headed file POSTed as multipart to `/evidence/<id>/files/` as the "
-        "learner, then downloaded from `/evidence/files/<id>/` and removed from the draft "
+        "learner (the client sending it with `sendfile()`, so that its own copying takes "
+        "little of the two cores the server needs), then downloaded from "
+        "`/evidence/files/<id>/` and removed from the draft "
         "(`/evidence/files/<id>/remove/`), through gunicorn; memory is the largest growth of a "
         "worker's peak resident set (VmHWM) over its size before an upload. The copy is "
         "`shutil.copyfile` of the same file on the same disk followed by `sync`. Each is run "
@@ -717,7 +719,7 @@ def main():
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", ""))
     parser.add_argument(
-        "--upload-runs", type=int, default=3, help="Times the 200 MB upload and copy are run."
+        "--upload-runs", type=int, default=5, help="Times the 200 MB upload and copy are run."
     )
     parser.add_argument(
         "--client-copies",
