@@ -6,8 +6,9 @@ lines (no Django, no multipart) reads the body through nvq_portfolio/wsgi_input.
 reads and writes it to a temporary file; then the same with SHA-256 of each chunk on a thread
 beside the reads (as evidence/uploads.py does); then with the file fsynced before answering,
 the disk asked to start writing each 8 MB as it arrives (as evidence/uploads.py and
-nvq_portfolio/storage.py do). The client sends with sendfile(), as bench/run.py does. Each variant runs under its own gunicorn (2 sync workers)
-on loopback, `--runs` times, a copy before each upload; medians are printed as a Markdown table.
+nvq_portfolio/storage.py do). The client sends with sendfile(), as bench/run.py does. Each
+variant runs under its own gunicorn (2 sync workers) on loopback, `--runs` times, a copy
+before each upload; medians are printed as a Markdown table.
 """
 
 import argparse
