@@ -142,8 +142,9 @@ test-e2e: e2e-deps $(VENV)/.installed-e2e e2e/node_modules/.installed
 
 # The app at a real centre's size (1,000 learners x 40 items) on PostgreSQL behind gunicorn,
 # measured with wrk on loopback; writes bench/RESULTS.md. Not part of `make test`: it takes
-# about 6 minutes on 2 cores, seeding included, and needs PostgreSQL at 127.0.0.1:5432 (its own databases, dropped and made
-# again). BENCH_ARGS passes options, e.g. BENCH_ARGS=--reuse to keep an earlier run's seeding.
+# about 6 minutes on 2 cores, seeding included, and needs PostgreSQL at 127.0.0.1:5432 (its
+# own databases, dropped and made again). BENCH_ARGS passes options, e.g. BENCH_ARGS=--reuse
+# to keep an earlier run's seeding.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/nvq_portfolio_bench
 bench-deps: system-deps
 	@command -v wrk >/dev/null || { echo "Installing from Debian: wrk"; \
