@@ -206,17 +206,17 @@ class HashingTemporaryFileUploadHandler(TemporaryFileUploadHandler):
         self._abandon_hash()  # a request's earlier file that never completed
         self.sha256 = BackgroundSha256()
         super().new_file(*args, **kwargs)
-        self.written = self.written_back = 0
+        self.written_back = 0
         self.write_back = stored_by_renaming(self.file.temporary_file_path())
 
     def receive_data_chunk(self, raw_data, start):
         self.sha256.update(raw_data)
         super().receive_data_chunk(raw_data, start)
-        self.written += len(raw_data)
-        if self.write_back and self.written - self.written_back >= WRITEBACK_STEP:
+        written = start + len(raw_data)  # `start`: what this handler was given before
+        if self.write_back and written - self.written_back >= WRITEBACK_STEP:
             self.file.flush()
-            start_writeback(self.file.fileno(), self.written_back, self.written - self.written_back)
-            self.written_back = self.written
+            start_writeback(self.file.fileno(), self.written_back, written - self.written_back)
+            self.written_back = written
 
     def file_complete(self, file_size):
         upload = super().file_complete(file_size)

@@ -16,7 +16,7 @@ another server) goes through gunicorn's own reader, asked once for each read.
 import io
 import socket
 
-from gunicorn.http.body import LengthReader
+from gunicorn.http.body import Body, LengthReader
 from gunicorn.http.unreader import SocketUnreader
 
 SOCKET_READ_SIZE = 256 * 1024
@@ -93,19 +93,8 @@ def _plain_socket(reader):
     a plain (not TLS) socket, so reads may go to it directly; else None."""
     if not isinstance(reader, LengthReader) or not isinstance(reader.unreader, SocketUnreader):
         return None
-    sock = reader.unreader.sock
-    shaped = isinstance(reader.length, int) and isinstance(reader.unreader.buf, io.BytesIO)
     # An SSLSocket (a subclass) holds ciphertext and refuses recv() flags.
-    return sock if shaped and type(sock) is socket.socket else None
-
-
-def is_gunicorn_body(stream):
-    """True for a stream shaped like gunicorn's Body: a BytesIO read-ahead and a reader."""
-    return (
-        type(stream).__module__ == "gunicorn.http.body"
-        and isinstance(getattr(stream, "buf", None), io.BytesIO)
-        and callable(getattr(getattr(stream, "reader", None), "read", None))
-    )
+    return reader.unreader.sock if type(reader.unreader.sock) is socket.socket else None
 
 
 def with_whole_reads(application):
@@ -113,7 +102,7 @@ def with_whole_reads(application):
 
     def wrapped(environ, start_response):
         stream = environ.get("wsgi.input")
-        if is_gunicorn_body(stream):
+        if isinstance(stream, Body):
             environ["wsgi.input"] = WholeReads(stream)
         return application(environ, start_response)
 

@@ -63,7 +63,7 @@ CATALOGUE_MODELS = (
     AssessmentCriterion,
     CriterionPart,
 )
-_catalogue_rows = {}  # by database alias: each model's rows as the first loaddata wrote them
+_catalogue_rows = {}  # each model's rows as this process's first loaddata wrote them
 
 
 def load_catalogue():
@@ -71,26 +71,19 @@ def load_catalogue():
     natural keys, in most of the suite's tests; so the first load in a test process keeps the
     rows it wrote, and later tests that find the catalogue empty get those same rows inserted
     directly, with the sequences reset after them as loaddata resets them."""
-    alias = connection.alias
     empty = not (Qualification.objects.exists() or Unit.objects.exists())
-    rows = _catalogue_rows.get(alias)
-    if not empty or rows is None:
+    if not empty or not _catalogue_rows:
         call_command("loaddata", "units", verbosity=0)
         if empty:
-            _catalogue_rows[alias] = {
-                model: list(model.objects.order_by("pk").values(*fields_of(model)))
-                for model in CATALOGUE_MODELS
-            }
+            for model in CATALOGUE_MODELS:
+                fields = [field.attname for field in model._meta.concrete_fields]
+                _catalogue_rows[model] = list(model.objects.order_by("pk").values(*fields))
         return
     for model in CATALOGUE_MODELS:
-        model.objects.bulk_create(model(**values) for values in rows[model])
+        model.objects.bulk_create(model(**values) for values in _catalogue_rows[model])
     with connection.cursor() as cursor:
         for sql in connection.ops.sequence_reset_sql(no_style(), CATALOGUE_MODELS):
             cursor.execute(sql)
-
-
-def fields_of(model):
-    return [field.attname for field in model._meta.concrete_fields]
 
 
 @pytest.fixture
